@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An anonymous temporary file (unlinked at once) to hold output that may not
+/// be released yet, such as AES-GCM plaintext before its tag is verified.
+/// Disk, not memory: its size does not matter.
+public final class TemporarySpool {
+    private let fd: Int32
+    private let writer: DescriptorWriter
+
+    public init() throws {
+        let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array("\(directory)/rcs-spool-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw CryptoError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))") }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        self.fd = fd
+        writer = DescriptorWriter(fd: fd)
+    }
+
+    deinit { close(fd) }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws { try writer.writeAll(bytes) }
+
+    /// Reads everything back, in order, to `body`.
+    public func drain(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw CryptoError(.io, "cannot rewind the temporary file") }
+        let source = FileDescriptorSource(fd: fd, ownsDescriptor: false)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try source.read(into: buffer)
+            if n == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
+    }
+}
+
+/// Writes whole buffers to a descriptor, retrying short writes.
+struct DescriptorWriter {
+    let fd: Int32
+
+    func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CryptoError(.io, "write failed: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+}

@@ -31,8 +31,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RCSCoreTests", dependencies: ["RCSCore"]),
-        .testTarget(name: "RCSCLITests", dependencies: ["RCSCore"]),
+        // Helpers shared by the test targets: a shell runner and a test PKI made by the openssl CLI.
+        .target(name: "RCSTestSupport", path: "Tests/RCSTestSupport"),
+        .testTarget(name: "RCSCoreTests", dependencies: ["RCSCore", "RCSTestSupport"]),
+        .testTarget(name: "RCSCLITests", dependencies: ["RCSCore", "RCSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,6 +7,8 @@ public final class StreamCipher {
     private let cipher: OpaquePointer
     public let isAEAD: Bool
     public let blockSize: Int
+    /// OpenSSL 3.0's GCM provider holds at most 128 nonce bytes.
+    public static let maxGCMNonce = 128
 
     /// - Parameters:
     ///   - name: an OpenSSL cipher name such as "AES-256-CBC" or "AES-128-GCM".
@@ -31,6 +33,9 @@ public final class StreamCipher {
             throw OpenSSLErrorQueue.error(.internalError, "cannot start \(name)")
         }
         if isAEAD {
+            guard iv.count <= Self.maxGCMNonce else {
+                throw CryptoError(.unsupportedAlgorithm, "GCM nonces longer than \(Self.maxGCMNonce) bytes are not supported (OpenSSL 3.0's limit)")
+            }
             guard !iv.isEmpty, rcs_EVP_CIPHER_CTX_set_ivlen(ctx, Int32(iv.count)) == 1 else {
                 throw OpenSSLErrorQueue.error(.malformedEnvelope, "invalid \(name) nonce length \(iv.count)")
             }

@@ -140,8 +140,13 @@ public final class EnvelopeReader {
     public func readHeader() throws -> EnvelopeHeader {
         guard try input.peekByte() != nil else { throw CryptoError(.truncatedEnvelope, "the envelope is empty") }
         guard try input.peekByte() == 0x30 else { throw CryptoError(.malformedEnvelope, "not a CMS envelope: it does not start with an ASN.1 SEQUENCE") }
-        try enter(0x30, "ContentInfo")
-        let contentType = try readElement("the content type").objectIdentifier()
+        let contentType: ObjectIdentifier
+        do {
+            try enter(0x30, "ContentInfo")
+            contentType = try readElement("the content type").objectIdentifier()
+        } catch let error as CryptoError {
+            throw CryptoError(error.code, "not a CMS envelope: \(error.reason)")
+        }
         let kind: EnvelopeHeader.Kind
         switch contentType {
         case .envelopedData: kind = .envelopedData

@@ -41,7 +41,7 @@ public final class AtomicOutput {
         }
         fchmod(fd, mode)
         self.fd = fd
-        temporaryPath = String(cString: template.map { $0 }.withUnsafeBufferPointer { $0.baseAddress! })
+        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     deinit {

@@ -26,10 +26,30 @@ public final class Base64DecodingSource: ByteSource {
 
     public init(upstream: BufferedReader) { self.upstream = upstream }
 
+    /// Decoded bytes that did not fit the caller's last, small buffer.
+    private var pending: [UInt8] = []
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard buffer.count > 0 else { return 0 }
+        if !pending.isEmpty {
+            let n = min(pending.count, buffer.count)
+            pending.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            pending.removeFirst(n)
+            return n
+        }
+        if buffer.count >= 64 { return try decode(into: buffer) }
+        // Too small to decode into directly: decode a little into scratch space.
+        var scratch = [UInt8](repeating: 0, count: 64)
+        let produced = try scratch.withUnsafeMutableBytes { try decode(into: $0) }
+        let n = min(produced, buffer.count)
+        scratch.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+        pending = Array(scratch[n..<produced])
+        return n
+    }
+
+    private func decode(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         // 4 characters give 3 bytes; leave room for a carried-over quantum.
         let maxInput = (buffer.count / 3 - 1) * 4
-        precondition(maxInput > 0, "buffer too small")
         let out = buffer.bindMemory(to: UInt8.self)
         var written = 0
         while written == 0 && !finished {

@@ -20,7 +20,7 @@ enum OpenSSLErrorQueue {
             if let data, flags & ERR_TXT_STRING != 0, data.pointee != 0 {
                 message += " (\(String(cString: data)))"
             }
-            messages.append(message)
+            if !messages.contains(message) { messages.append(message) }
             if messages.count > 16 { ERR_clear_error(); break }
         }
         return messages

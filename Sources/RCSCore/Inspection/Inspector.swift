@@ -13,16 +13,26 @@ public enum Inspector {
         guard !head.isEmpty else { throw CryptoError(.notPEMOrDER, "\(path) is empty") }
         if let label = PEMBlock.scan(head).first?.label ?? firstPEMLabel(head) {
             if EnvelopeInput.pemLabels.contains(label) { return try envelope(reader) }
-            if label.hasSuffix("PRIVATE KEY") { return try key(readFile(path), password: password) }
-            return .certificates(try Certificate.load(readFile(path)).map(CertificateSummary.init))
+            if label.hasSuffix("PRIVATE KEY") { return try key(readAll(reader), password: password) }
+            return .certificates(try Certificate.load(readAll(reader)).map(CertificateSummary.init))
         }
         if head.first == 0x30 {
             if isContentInfo(head) { return try envelope(reader) }
-            let bytes = try readFile(path)
+            let bytes = try readAll(reader)
             if let certificates = try? Certificate.load(bytes) { return .certificates(certificates.map(CertificateSummary.init)) }
             return try key(bytes, password: password)
         }
         return try envelope(reader) // S/MIME, or a clear error saying what it is not
+    }
+
+    /// The rest of a key or certificate file (small: bounded), from the same
+    /// reader, so standard input works too.
+    private static func readAll(_ reader: BufferedReader, limit: Int = 16 << 20) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while try reader.consume(upTo: 1 << 16, { bytes += $0 }) > 0 {
+            guard bytes.count <= limit else { throw CryptoError(.io, "larger than \(limit >> 20) MiB: not a key or certificate file") }
+        }
+        return bytes
     }
 
     /// The label of the first BEGIN line, for PEM too large to scan whole.

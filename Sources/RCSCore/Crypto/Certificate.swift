@@ -105,13 +105,7 @@ public final class Certificate: @unchecked Sendable {
     public var isCA: Bool { X509_check_ca(pointer) != 0 }
 
     /// DER of the whole certificate.
-    public var der: [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_X509(pointer, &out)
-        guard length > 0, let out else { return [] }
-        defer { CRYPTO_free(out, #fileID, #line) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
-    }
+    public var der: [UInt8] { derBytes { i2d_X509(pointer, &$0) } }
 
     /// PEM text of the certificate.
     public var pem: String {
@@ -120,22 +114,10 @@ public final class Certificate: @unchecked Sendable {
     }
 
     /// DER of the issuer Name, for an IssuerAndSerialNumber.
-    var issuerNameDER: [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_X509_NAME(X509_get_issuer_name(pointer), &out)
-        guard length > 0, let out else { return [] }
-        defer { CRYPTO_free(out, #fileID, #line) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
-    }
+    var issuerNameDER: [UInt8] { derBytes { i2d_X509_NAME(X509_get_issuer_name(pointer), &$0) } }
 
     /// DER of the serial number INTEGER.
-    var serialNumberDER: [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_ASN1_INTEGER(X509_get0_serialNumber(pointer), &out)
-        guard length > 0, let out else { return [] }
-        defer { CRYPTO_free(out, #fileID, #line) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
-    }
+    var serialNumberDER: [UInt8] { derBytes { i2d_ASN1_INTEGER(X509_get0_serialNumber(pointer), &$0) } }
 
     // MARK: Helpers
 
@@ -179,6 +161,15 @@ public final class Certificate: @unchecked Sendable {
             return "unknown"
         }
     }
+}
+
+/// Runs an OpenSSL `i2d_*` encoder that allocates its output, and copies it out.
+func derBytes(_ encode: (inout UnsafeMutablePointer<UInt8>?) -> Int32) -> [UInt8] {
+    var out: UnsafeMutablePointer<UInt8>?
+    let length = encode(&out)
+    guard length > 0, let out else { return [] }
+    defer { CRYPTO_free(out, #fileID, #line) }
+    return Array(UnsafeBufferPointer(start: out, count: Int(length)))
 }
 
 /// Reads a whole (small) file: keys and certificates, never recordings.

@@ -12,6 +12,8 @@ public final class EnvelopeReader {
 
     /// Upper bound for one header element (the recipient set, an algorithm).
     static let maxHeaderElement = 4 << 20
+    /// Each recipient may cost an RSA decryption: a hostile envelope must not carry thousands.
+    static let maxRecipients = 1024
 
     public init(_ input: BufferedReader) { self.input = input }
 
@@ -161,7 +163,11 @@ public final class EnvelopeReader {
         let version = try readElement("the version").smallInteger()
         if try input.peekByte() == 0xA0 { try skipElement("originator info") }
         let recipientSet = try readElement("the recipient infos").expect(0x31, "the set of recipient infos")
-        let recipients = try recipientSet.children().map(Recipient.init)
+        let recipientInfos = try recipientSet.children()
+        guard recipientInfos.count <= Self.maxRecipients else {
+            throw CryptoError(.malformedEnvelope, "the envelope has \(recipientInfos.count) recipients; at most \(Self.maxRecipients) are accepted")
+        }
+        let recipients = try recipientInfos.map(Recipient.init)
         guard !recipients.isEmpty else { throw CryptoError(.malformedEnvelope, "the envelope has no recipients") }
         try enter(0x30, "the encrypted content info")
         let innerType = try readElement("the inner content type").objectIdentifier()

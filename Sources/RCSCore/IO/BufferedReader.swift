@@ -82,13 +82,10 @@ public final class BufferedReader {
     /// them; returns how many (0 only at the end of the input).
     @discardableResult
     public func consume(upTo max: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
-        if available == 0 { try fill(atLeast: 1) }
-        let n = min(available, max)
-        guard n > 0 else { return 0 }
-        try body(UnsafeRawBufferPointer(rebasing: storage[start..<(start + n)]))
-        start += n
-        offset += UInt64(n)
-        return n
+        try consumePrefix(upTo: max) { chunk in
+            try body(chunk)
+            return chunk.count
+        }
     }
 
     /// Like `consume(upTo:)`, but the body says how many of the bytes it used;

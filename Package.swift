@@ -10,6 +10,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/vapor", from: "4.110.0"),
+        .package(url: "https://github.com/vapor/fluent", from: "4.12.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
     ],
     targets: [
         // System OpenSSL 3 (libssl-dev); the shim wraps macros Swift cannot import.
@@ -23,11 +28,24 @@ let package = Package(
             name: "RCSCore",
             dependencies: ["COpenSSL"]
         ),
+        // The Vapor app: routes, controllers, Fluent models. Never touches C.
+        .target(
+            name: "RCSServer",
+            dependencies: [
+                "RCSCore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The thin command line.
         .executableTarget(
             name: "rcs",
             dependencies: [
                 "RCSCore",
+                "RCSServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -35,6 +53,10 @@ let package = Package(
         .target(name: "RCSTestSupport", path: "Tests/RCSTestSupport"),
         .testTarget(name: "RCSCoreTests", dependencies: ["RCSCore", "RCSTestSupport"]),
         .testTarget(name: "RCSCLITests", dependencies: ["RCSCore", "RCSTestSupport"]),
+        .testTarget(
+            name: "RCSServerTests",
+            dependencies: ["RCSServer", "RCSCore", "RCSTestSupport", .product(name: "VaporTesting", package: "vapor")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

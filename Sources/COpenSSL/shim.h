@@ -20,6 +20,9 @@
 
 /* Macros and inline functions Swift cannot import, as static inline wrappers. */
 
+/* EVP_RSA_gen is a macro over a variadic function. */
+static inline EVP_PKEY *rcs_EVP_RSA_gen(unsigned int bits) { return EVP_RSA_gen(bits); }
+
 static inline long rcs_BIO_get_mem_data(BIO *bio, const char **data) {
     return BIO_get_mem_data(bio, (char **)data);
 }
@@ -67,5 +70,11 @@ static inline int rcs_ERR_get_error_all(const char **file, int *line, const char
     *code = ERR_get_error_all(file, line, func, data, flags);
     return *code != 0;
 }
+
+/* STACK_OF(X509_CRL), for the CRLs handed to one verification
+ * (X509_STORE_CTX_set0_crls: the context borrows them, the stack is ours). */
+static inline STACK_OF(X509_CRL) *rcs_sk_X509_CRL_new_null(void) { return sk_X509_CRL_new_null(); }
+static inline int rcs_sk_X509_CRL_push(STACK_OF(X509_CRL) *stack, X509_CRL *crl) { return sk_X509_CRL_push(stack, crl); }
+static inline void rcs_sk_X509_CRL_free(STACK_OF(X509_CRL) *stack) { sk_X509_CRL_free(stack); }
 
 #endif

@@ -32,7 +32,7 @@ struct DecryptCommand: ParsableCommand {
             let privateKey = try PrivateKey.load(path: key, password: passwordOptions.resolve())
             let certificate = try cert.map { path in
                 guard let first = try Certificate.load(path: path).first else {
-                    throw CryptoError(.wrongKind, "\(path) holds no certificate")
+                    throw RCSError(.wrongKind, "\(path) holds no certificate")
                 }
                 return first
             }

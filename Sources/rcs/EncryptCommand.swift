@@ -39,7 +39,7 @@ struct EncryptCommand: ParsableCommand {
         try reportingErrors {
             let recipients = try cert.map { path in
                 guard let first = try Certificate.load(path: path).first else {
-                    throw CryptoError(.wrongKind, "\(path) holds no certificate")
+                    throw RCSError(.wrongKind, "\(path) holds no certificate")
                 }
                 if first.notAfter < Date() {
                     printError("rcs: warning: certificate \"\(first.subjectName)\" expired on \(first.notAfter)")

@@ -24,7 +24,7 @@ struct PasswordOptions: ParsableArguments {
         let bytes = try reader.peek(4096)
         let line = bytes.prefix { $0 != 0x0A && $0 != 0x0D }
         guard let text = String(validating: line, as: UTF8.self) else {
-            throw CryptoError(.wrongPassword, "the password file \(passwordFile) is not UTF-8 text")
+            throw RCSError(.wrongPassword, "the password file \(passwordFile) is not UTF-8 text")
         }
         return text
     }

@@ -1,7 +1,8 @@
 import ArgumentParser
+import RCSServer
 
 @main
-struct RCS: ParsableCommand {
+struct RCS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rcs",
         abstract: "Recording Crypto Server: CMS envelopes for call recordings, openssl-compatible.",
@@ -20,7 +21,8 @@ struct RCS: ParsableCommand {
           7   a file could not be read or written
           64  bad command-line usage
         """,
-        version: "0.1.0",
-        subcommands: [InspectCommand.self, EncryptCommand.self, DecryptCommand.self, VerifyCommand.self]
+        version: RCSVersion.string,
+        subcommands: [ServeCommand.self, InspectCommand.self, EncryptCommand.self, DecryptCommand.self, VerifyCommand.self,
+                      KeystoreCommand.self]
     )
 }

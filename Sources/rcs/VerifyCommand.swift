@@ -31,7 +31,7 @@ struct VerifyCommand: ParsableCommand {
         }
         try reportingErrors {
             guard let leaf = try Certificate.load(path: certificate).first else {
-                throw CryptoError(.wrongKind, "\(certificate) holds no certificate")
+                throw RCSError(.wrongKind, "\(certificate) holds no certificate")
             }
             let verifier = ChainVerifier(trusted: try Certificate.load(path: ca),
                                          untrusted: try untrusted.map { try Certificate.load(path: $0) } ?? [])
@@ -41,7 +41,7 @@ struct VerifyCommand: ParsableCommand {
                 print("chain: " + chain.map { "\"\($0.subjectDN)\"" }.joined(separator: " <- "))
                 print("valid from \(Self.format(leaf.notBefore)) until \(Self.format(leaf.notAfter))")
             } catch let failure as ChainVerifier.Failure {
-                throw CryptoError(.certificateInvalid, "\(certificate): \(failure.message)")
+                throw RCSError(.certificateInvalid, "\(certificate): \(failure.message)")
             }
         }
     }

@@ -37,8 +37,8 @@ import Testing
     }
 
     @Test func rejectsCharactersOutsideTheAlphabet() throws {
-        #expect(throws: CryptoError.self) { try decode("aGV*bG8=", upstreamCapacity: 64, readSize: 64) }
-        #expect(throws: CryptoError.self) { try decode("aGVsbG8=aGVs", upstreamCapacity: 64, readSize: 64) }
-        #expect(throws: CryptoError.self) { try decode("aGVsb", upstreamCapacity: 64, readSize: 64) }
+        #expect(throws: RCSError.self) { try decode("aGV*bG8=", upstreamCapacity: 64, readSize: 64) }
+        #expect(throws: RCSError.self) { try decode("aGVsbG8=aGVs", upstreamCapacity: 64, readSize: 64) }
+        #expect(throws: RCSError.self) { try decode("aGVsb", upstreamCapacity: 64, readSize: 64) }
     }
 }

@@ -35,13 +35,13 @@ import Testing
     }
 
     @Test func notACertificateIsAClearError() throws {
-        let key = try #require(throws: CryptoError.self) { try Certificate.load(path: pki.tenantA.pkcs8PEM) }
+        let key = try #require(throws: RCSError.self) { try Certificate.load(path: pki.tenantA.pkcs8PEM) }
         #expect(key.code == .wrongKind)
-        let garbage = try #require(throws: CryptoError.self) { try Certificate.load(Array(repeating: 0x41, count: 100)) }
+        let garbage = try #require(throws: RCSError.self) { try Certificate.load(Array(repeating: 0x41, count: 100)) }
         #expect(garbage.code == .notPEMOrDER)
         var text = try String(contentsOfFile: pki.tenantA.certificate, encoding: .utf8)
         text = text.replacingOccurrences(of: "M", with: "N")
-        let damaged = try #require(throws: CryptoError.self) { try Certificate.load(Array(text.utf8)) }
+        let damaged = try #require(throws: RCSError.self) { try Certificate.load(Array(text.utf8)) }
         #expect(damaged.code == .notPEMOrDER)
     }
 }

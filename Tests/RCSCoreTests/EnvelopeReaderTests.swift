@@ -43,20 +43,20 @@ import Testing
     @Test func hugeLengthClaimsFailWithoutAllocating() throws {
         // ContentInfo claiming 2^62 bytes, then an OID claiming 2^40 bytes.
         let claims: [[UInt8]] = [
-            [0x30, 0x88, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x09] + ObjectIdentifierBytes.envelopedData,
+            [0x30, 0x88, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x09] + OIDBytes.envelopedData,
             [0x30, 0x80, 0x06, 0x85, 0x01, 0, 0, 0, 0],
-            [0x30, 0x80, 0x06, 0x09] + ObjectIdentifierBytes.envelopedData + [0xA0, 0x80, 0x30, 0x80, 0x02, 0x01, 0x00, 0x31, 0x84, 0x7F, 0xFF, 0xFF, 0xFF],
+            [0x30, 0x80, 0x06, 0x09] + OIDBytes.envelopedData + [0xA0, 0x80, 0x30, 0x80, 0x02, 0x01, 0x00, 0x31, 0x84, 0x7F, 0xFF, 0xFF, 0xFF],
         ]
         for bytes in claims {
-            let error = try #require(throws: CryptoError.self) { try open(bytes) }
+            let error = try #require(throws: RCSError.self) { try open(bytes) }
             #expect([.truncatedEnvelope, .malformedEnvelope].contains(error.code), "\(error)")
         }
     }
 
     @Test func deepNestingIsRefused() throws {
-        var bytes: [UInt8] = [0x30, 0x80, 0x06, 0x09] + ObjectIdentifierBytes.envelopedData + [0xA0, 0x80, 0x30, 0x80, 0x02, 0x01, 0x00]
+        var bytes: [UInt8] = [0x30, 0x80, 0x06, 0x09] + OIDBytes.envelopedData + [0xA0, 0x80, 0x30, 0x80, 0x02, 0x01, 0x00]
         bytes += Array(repeating: [0x31, 0x80], count: 100).flatMap { $0 } + Array(repeating: 0, count: 200)
-        let error = try #require(throws: CryptoError.self) { try open(bytes) }
+        let error = try #require(throws: RCSError.self) { try open(bytes) }
         #expect(error.reason.contains("deeply"), "\(error)")
     }
 
@@ -66,7 +66,7 @@ import Testing
         let plaintext = try dir.randomFile("p", size: 100)
         try Shell.openssl("cms", "-sign", "-binary", "-in", plaintext, "-signer", pki.tenantA.certificate, "-inkey", pki.tenantA.pkcs8PEM,
                           "-outform", "DER", "-out", dir.file("signed.der"))
-        let error = try #require(throws: CryptoError.self) { try open([UInt8](Data(contentsOf: URL(fileURLWithPath: dir.file("signed.der"))))) }
+        let error = try #require(throws: RCSError.self) { try open([UInt8](Data(contentsOf: URL(fileURLWithPath: dir.file("signed.der"))))) }
         #expect(error.reason.contains("signed data"))
     }
 
@@ -74,12 +74,12 @@ import Testing
         let dir = try TemporaryDirectory("rcs-reader")
         defer { dir.remove() }
         let envelope = try opensslEnvelope(dir, try dir.randomFile("p", size: 1000), ["-outform", "DER"])
-        let error = try #require(throws: CryptoError.self) { try open(envelope + [0x00, 0x01]) }
+        let error = try #require(throws: RCSError.self) { try open(envelope + [0x00, 0x01]) }
         #expect(error.reason.contains("after the end"))
     }
 
     /// Single-byte damage anywhere: either the exact plaintext (bytes that do
-    /// not matter, like an unused bit in a name) or a CryptoError; never a
+    /// not matter, like an unused bit in a name) or a RCSError; never a
     /// crash, a hang, or wrong bytes reported as success for GCM.
     @Test(arguments: [["-outform", "DER", "-aes-256-gcm"], ["-outform", "DER", "-stream", "-aes-256-gcm"]])
     func mutationsNeverGiveWrongPlaintext(_ options: [String]) throws {
@@ -97,7 +97,7 @@ import Testing
             do {
                 let plaintext = try open(mutated, capacity: 512)
                 #expect(plaintext == expected, "byte \(position) changed and wrong plaintext came out")
-            } catch is CryptoError {
+            } catch is RCSError {
                 failures += 1
             }
         }
@@ -106,6 +106,6 @@ import Testing
 }
 
 /// Content octets of OIDs used to build hostile inputs by hand.
-enum ObjectIdentifierBytes {
+enum OIDBytes {
     static let envelopedData: [UInt8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x03]
 }

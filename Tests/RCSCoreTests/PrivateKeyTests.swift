@@ -21,8 +21,8 @@ import Testing
 
     @Test func missingPasswordIsItsOwnError() throws {
         for path in [pki.tenantA.pkcs8PEMEncrypted, pki.tenantA.pkcs1PEMEncrypted, pki.tenantA.pkcs8DEREncrypted] {
-            #expect(throws: CryptoError.self) { try PrivateKey.load(path: path, password: nil) }
-            do { _ = try PrivateKey.load(path: path, password: "") } catch let error as CryptoError {
+            #expect(throws: RCSError.self) { try PrivateKey.load(path: path, password: nil) }
+            do { _ = try PrivateKey.load(path: path, password: "") } catch let error as RCSError {
                 #expect(error.code == .passwordRequired)
             }
         }
@@ -30,28 +30,28 @@ import Testing
 
     @Test func wrongPasswordIsItsOwnError() throws {
         for path in [pki.tenantA.pkcs8PEMEncrypted, pki.tenantA.pkcs1PEMEncrypted, pki.tenantA.pkcs8DEREncrypted] {
-            let error = try #require(throws: CryptoError.self) { try PrivateKey.load(path: path, password: "wrong") }
+            let error = try #require(throws: RCSError.self) { try PrivateKey.load(path: path, password: "wrong") }
             #expect(error.code == .wrongPassword)
             #expect(!error.description.contains("wrong\""), "the password must not be echoed")
         }
     }
 
     @Test func nonRSAKeysAreRefused() throws {
-        let error = try #require(throws: CryptoError.self) { try PrivateKey.load(path: pki.ecKey, password: nil) }
+        let error = try #require(throws: RCSError.self) { try PrivateKey.load(path: pki.ecKey, password: nil) }
         #expect(error.code == .unsupportedKeyType)
         #expect(error.reason.contains("EC"))
     }
 
     @Test func notAKeyIsItsOwnError() throws {
-        let certificate = try #require(throws: CryptoError.self) { try PrivateKey.load(path: pki.tenantA.certificate, password: nil) }
+        let certificate = try #require(throws: RCSError.self) { try PrivateKey.load(path: pki.tenantA.certificate, password: nil) }
         #expect(certificate.code == .wrongKind)
-        let garbage = try #require(throws: CryptoError.self) { try PrivateKey.load(Array("hello world".utf8), password: nil) }
+        let garbage = try #require(throws: RCSError.self) { try PrivateKey.load(Array("hello world".utf8), password: nil) }
         #expect(garbage.code == .notPEMOrDER)
         // Damage the base64 body, not the BEGIN/END lines.
         let lines = try String(contentsOfFile: pki.tenantA.pkcs8PEM, encoding: .utf8).split(separator: "\n")
         let damaged = ([lines[0]] + lines.dropFirst().dropLast().map { $0.replacingOccurrences(of: "A", with: "B")[...] } + [lines.last!])
             .joined(separator: "\n")
-        let broken = try #require(throws: CryptoError.self) { try PrivateKey.load(Array(damaged.utf8), password: nil) }
+        let broken = try #require(throws: RCSError.self) { try PrivateKey.load(Array(damaged.utf8), password: nil) }
         #expect(broken.code == .notPEMOrDER)
     }
 
@@ -59,7 +59,7 @@ import Testing
         let key = try PrivateKey.load(path: pki.tenantA.pkcs8PEM, password: nil)
         let other = try #require(try Certificate.load(path: pki.tenantB.certificate).first)
         #expect(!key.matches(other))
-        let error = try #require(throws: CryptoError.self) { try key.checkMatches(other) }
+        let error = try #require(throws: RCSError.self) { try key.checkMatches(other) }
         #expect(error.code == .keyMismatch)
     }
 

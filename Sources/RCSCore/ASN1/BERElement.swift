@@ -16,20 +16,20 @@ public struct BERElement: Sendable {
 
     /// Parses exactly one element from the front of `bytes`.
     public static func parse(_ bytes: ArraySlice<UInt8>, depth: Int = 0) throws -> (BERElement, rest: ArraySlice<UInt8>) {
-        guard depth < maxDepth else { throw CryptoError(.malformedEnvelope, "ASN.1 nested too deeply") }
+        guard depth < maxDepth else { throw RCSError(.malformedEnvelope, "ASN.1 nested too deeply") }
         var i = bytes.startIndex
-        guard i < bytes.endIndex else { throw CryptoError(.truncatedEnvelope, "ASN.1 element missing") }
+        guard i < bytes.endIndex else { throw RCSError(.truncatedEnvelope, "ASN.1 element missing") }
         let identifier = bytes[i]
-        guard identifier & 0x1F != 0x1F else { throw CryptoError(.malformedEnvelope, "ASN.1 high tag numbers are not used in envelopes") }
+        guard identifier & 0x1F != 0x1F else { throw RCSError(.malformedEnvelope, "ASN.1 high tag numbers are not used in envelopes") }
         i += 1
-        guard i < bytes.endIndex else { throw CryptoError(.truncatedEnvelope, "ASN.1 length missing") }
+        guard i < bytes.endIndex else { throw RCSError(.truncatedEnvelope, "ASN.1 length missing") }
         let first = bytes[i]
         i += 1
         if first == 0x80 {
-            guard identifier & 0x20 != 0 else { throw CryptoError(.malformedEnvelope, "indefinite length on a primitive ASN.1 element") }
+            guard identifier & 0x20 != 0 else { throw RCSError(.malformedEnvelope, "indefinite length on a primitive ASN.1 element") }
             var cursor = bytes[i...]
             while true {
-                guard cursor.count >= 2 else { throw CryptoError(.truncatedEnvelope, "ASN.1 end-of-contents missing") }
+                guard cursor.count >= 2 else { throw RCSError(.truncatedEnvelope, "ASN.1 end-of-contents missing") }
                 if cursor[cursor.startIndex] == 0 && cursor[cursor.startIndex + 1] == 0 {
                     let contentEnd = cursor.startIndex
                     let end = contentEnd + 2
@@ -44,13 +44,13 @@ public struct BERElement: Sendable {
             length = Int(first)
         } else {
             let count = Int(first & 0x7F)
-            guard count <= 4 else { throw CryptoError(.malformedEnvelope, "ASN.1 length too large") }
-            guard bytes.endIndex - i >= count else { throw CryptoError(.truncatedEnvelope, "ASN.1 length cut short") }
+            guard count <= 4 else { throw RCSError(.malformedEnvelope, "ASN.1 length too large") }
+            guard bytes.endIndex - i >= count else { throw RCSError(.truncatedEnvelope, "ASN.1 length cut short") }
             var value = 0
             for _ in 0..<count { value = (value << 8) | Int(bytes[i]); i += 1 }
             length = value
         }
-        guard bytes.endIndex - i >= length else { throw CryptoError(.truncatedEnvelope, "ASN.1 element cut short") }
+        guard bytes.endIndex - i >= length else { throw RCSError(.truncatedEnvelope, "ASN.1 element cut short") }
         let end = i + length
         return (BERElement(identifier: identifier, content: bytes[i..<end],
                            encoded: bytes[bytes.startIndex..<end], isIndefinite: false), bytes[end...])
@@ -58,13 +58,13 @@ public struct BERElement: Sendable {
 
     public static func parse(_ bytes: [UInt8]) throws -> BERElement {
         let (element, rest) = try parse(bytes[...])
-        guard rest.isEmpty else { throw CryptoError(.malformedEnvelope, "trailing bytes after ASN.1 element") }
+        guard rest.isEmpty else { throw RCSError(.malformedEnvelope, "trailing bytes after ASN.1 element") }
         return element
     }
 
     /// The elements inside a constructed element.
     public func children() throws -> [BERElement] {
-        guard isConstructed else { throw CryptoError(.malformedEnvelope, "expected a constructed ASN.1 element") }
+        guard isConstructed else { throw RCSError(.malformedEnvelope, "expected a constructed ASN.1 element") }
         var result: [BERElement] = []
         var rest = content
         while !rest.isEmpty {
@@ -79,7 +79,7 @@ public struct BERElement: Sendable {
     @discardableResult
     public func expect(_ expected: UInt8, _ what: String) throws -> BERElement {
         guard identifier == expected else {
-            throw CryptoError(.malformedEnvelope, "expected \(what), found ASN.1 tag 0x\(String(identifier, radix: 16))")
+            throw RCSError(.malformedEnvelope, "expected \(what), found ASN.1 tag 0x\(String(identifier, radix: 16))")
         }
         return self
     }
@@ -93,16 +93,16 @@ public struct BERElement: Sendable {
     }
 
     /// An OBJECT IDENTIFIER's dotted form.
-    public func objectIdentifier() throws -> ObjectIdentifier {
+    public func objectIdentifier() throws -> OID {
         try expect(0x06, "an object identifier")
-        return try ObjectIdentifier(contentBytes: Array(content))
+        return try OID(contentBytes: Array(content))
     }
 
     /// A small non-negative INTEGER.
     public func smallInteger() throws -> Int {
         try expect(0x02, "an integer")
         guard !content.isEmpty, content.count <= 4, content.first! & 0x80 == 0 else {
-            throw CryptoError(.malformedEnvelope, "integer out of range")
+            throw RCSError(.malformedEnvelope, "integer out of range")
         }
         return content.reduce(0) { ($0 << 8) | Int($1) }
     }

@@ -18,7 +18,7 @@ public final class Certificate: @unchecked Sendable {
             let certificateLabels: Set<String> = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"]
             guard blocks.contains(where: { certificateLabels.contains($0.label) }) else {
                 let labels = blocks.map(\.label).joined(separator: ", ")
-                throw CryptoError(.wrongKind, "the PEM file holds no certificate (found: \(labels.isEmpty ? "nothing readable" : labels))")
+                throw RCSError(.wrongKind, "the PEM file holds no certificate (found: \(labels.isEmpty ? "nothing readable" : labels))")
             }
             var result: [Certificate] = []
             try withMemoryBIO(bytes) { bio in
@@ -29,7 +29,7 @@ public final class Certificate: @unchecked Sendable {
             // The loop ends on "no start line": expected at the end of the file.
             let leftover = OpenSSLErrorQueue.drain().filter { !$0.contains("no start line") }
             guard !result.isEmpty, leftover.isEmpty else {
-                throw CryptoError(.notPEMOrDER, "a certificate in the PEM file is damaged", openSSLErrors: leftover)
+                throw RCSError(.notPEMOrDER, "a certificate in the PEM file is damaged", openSSLErrors: leftover)
             }
             return result
         }
@@ -99,6 +99,13 @@ public final class Certificate: @unchecked Sendable {
     public var subjectKeyIdentifier: [UInt8]? {
         guard let ski = X509_get0_subject_key_id(pointer) else { return nil }
         return Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(ski), count: Int(ASN1_STRING_length(ski))))
+    }
+
+    /// True when subject and issuer are the same and the certificate's own key signs it.
+    public var isSelfSigned: Bool {
+        let result = X509_check_issued(pointer, pointer) == X509_V_OK
+        OpenSSLErrorQueue.clear()
+        return result
     }
 
     /// True for a CA certificate (basicConstraints cA).
@@ -181,7 +188,7 @@ func readFile(_ path: String, limit: Int = 16 << 20) throws -> [UInt8] {
         let n = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
         if n == 0 { break }
         bytes += chunk.prefix(n)
-        if bytes.count > limit { throw CryptoError(.io, "\(path) is larger than \(limit >> 20) MiB: not a key or certificate file") }
+        if bytes.count > limit { throw RCSError(.io, "\(path) is larger than \(limit >> 20) MiB: not a key or certificate file") }
     }
     return bytes
 }

@@ -29,8 +29,8 @@ enum OpenSSLErrorQueue {
     /// Drops pending errors, before a call whose failure we want to read alone.
     static func clear() { ERR_clear_error() }
 
-    /// A `CryptoError` with the current queue attached.
-    static func error(_ code: CryptoError.Code, _ reason: String) -> CryptoError {
-        CryptoError(code, reason, openSSLErrors: drain())
+    /// A `RCSError` with the current queue attached.
+    static func error(_ code: RCSError.Code, _ reason: String) -> RCSError {
+        RCSError(code, reason, openSSLErrors: drain())
     }
 }

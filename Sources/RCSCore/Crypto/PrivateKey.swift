@@ -42,28 +42,28 @@ public final class PrivateKey: @unchecked Sendable {
             let blocks = PEMBlock.scan(bytes)
             guard let block = blocks.first(where: { $0.label.hasSuffix("PRIVATE KEY") }) else {
                 let labels = blocks.map(\.label).joined(separator: ", ")
-                throw CryptoError(.wrongKind, "the PEM file holds no private key (found: \(labels.isEmpty ? "nothing readable" : labels))")
+                throw RCSError(.wrongKind, "the PEM file holds no private key (found: \(labels.isEmpty ? "nothing readable" : labels))")
             }
             switch block.label {
             case "RSA PRIVATE KEY": return block.isEncrypted ? .pkcs1PEMEncrypted : .pkcs1PEM
             case "PRIVATE KEY": return .pkcs8PEM
             case "ENCRYPTED PRIVATE KEY": return .pkcs8PEMEncrypted
             default:
-                throw CryptoError(.unsupportedKeyType, "\(block.label) keys are not supported: recording keys must be RSA")
+                throw RCSError(.unsupportedKeyType, "\(block.label) keys are not supported: recording keys must be RSA")
             }
         }
         // DER: PrivateKeyInfo / RSAPrivateKey start with an INTEGER version;
         // EncryptedPrivateKeyInfo starts with an AlgorithmIdentifier SEQUENCE.
         guard let outer = try? BERElement.parse(bytes), outer.identifier == 0x30,
               let first = try? outer.children().first else {
-            throw CryptoError(.notPEMOrDER, "not a private key: neither PEM text nor DER")
+            throw RCSError(.notPEMOrDER, "not a private key: neither PEM text nor DER")
         }
         if first.identifier == 0x30 { return .pkcs8DEREncrypted }
         if first.identifier == 0x02 {
             let second = try? outer.children().dropFirst().first
             return second?.identifier == 0x30 ? .pkcs8DER : .pkcs1DER
         }
-        throw CryptoError(.notPEMOrDER, "not a private key: the DER structure is neither PKCS#8 nor PKCS#1")
+        throw RCSError(.notPEMOrDER, "not a private key: the DER structure is neither PKCS#8 nor PKCS#1")
     }
 
     /// Opens a private key in any format of SPEC section 2.
@@ -71,7 +71,7 @@ public final class PrivateKey: @unchecked Sendable {
     public static func load(_ bytes: [UInt8], password: String?) throws -> PrivateKey {
         let format = try detectFormat(bytes)
         if format.isEncrypted && (password ?? "").isEmpty {
-            throw CryptoError(.passwordRequired, "the private key is encrypted: give its password")
+            throw RCSError(.passwordRequired, "the private key is encrypted: give its password")
         }
         OpenSSLErrorQueue.clear()
         let key: OpaquePointer? = try withMemoryBIO(bytes) { bio in
@@ -97,7 +97,7 @@ public final class PrivateKey: @unchecked Sendable {
         OpenSSLErrorQueue.clear()
         let result = PrivateKey(taking: key, format: format)
         guard EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA else {
-            throw CryptoError(.unsupportedKeyType, "\(result.keyType) keys are not supported: recording keys must be RSA")
+            throw RCSError(.unsupportedKeyType, "\(result.keyType) keys are not supported: recording keys must be RSA")
         }
         return result
     }
@@ -114,24 +114,61 @@ public final class PrivateKey: @unchecked Sendable {
         return equal
     }
 
+    /// True when both are the same key pair.
+    public func isSameKey(as other: PrivateKey) -> Bool {
+        let equal = EVP_PKEY_eq(pointer, other.pointer) == 1
+        OpenSSLErrorQueue.clear()
+        return equal
+    }
+
     /// Fails with `keyMismatch` unless the key belongs to the certificate.
     public func checkMatches(_ certificate: Certificate) throws {
         guard matches(certificate) else {
-            throw CryptoError(.keyMismatch, "the private key does not belong to the certificate \"\(certificate.subjectName)\"")
+            throw RCSError(.keyMismatch, "the private key does not belong to the certificate \"\(certificate.subjectName)\"")
         }
     }
 
-    /// Writes the key as encrypted PKCS#8 PEM (PBES2, AES-256-CBC, PBKDF2-HMAC-SHA256),
-    /// the form `openssl pkey -passin` opens.
-    public func encryptedPKCS8PEM(password: String) throws -> String {
-        guard !password.isEmpty else { throw CryptoError(.passwordRequired, "an empty password cannot protect a key") }
+    /// PBKDF2 iterations for keys written by RCS (OWASP's 2023 figure for PBKDF2-HMAC-SHA256).
+    public static let defaultKDFIterations = 600_000
+
+    /// Writes the key as encrypted PKCS#8 PEM: PBES2 with PBKDF2-HMAC-SHA256
+    /// and AES-256-CBC, which `openssl pkey -passin` opens.
+    public func encryptedPKCS8PEM(password: String, iterations: Int = PrivateKey.defaultKDFIterations) throws -> String {
+        guard !password.isEmpty else { throw RCSError(.passwordRequired, "an empty password cannot protect a key") }
+        guard let info = EVP_PKEY2PKCS8(pointer) else { throw OpenSSLErrorQueue.error(.internalError, "cannot encode the private key") }
+        defer { PKCS8_PRIV_KEY_INFO_free(info) }
+        let sealed: OpaquePointer? = password.withCString { pass in
+            PKCS8_encrypt_ex(-1, EVP_aes_256_cbc(), pass, Int32(strlen(pass)), nil, 16, Int32(iterations), info, nil, nil)
+        }
+        guard let sealed else { throw OpenSSLErrorQueue.error(.internalError, "cannot encrypt the private key") }
+        defer { X509_SIG_free(sealed) }
         let bytes = try collectMemoryBIO { bio in
-            let ok = password.withCString { pass in
-                PEM_write_bio_PKCS8PrivateKey(bio, pointer, EVP_aes_256_cbc(), pass, Int32(strlen(pass)), nil, nil)
+            guard PEM_write_bio_PKCS8(bio, sealed) == 1 else {
+                throw OpenSSLErrorQueue.error(.internalError, "cannot write the encrypted private key")
             }
-            guard ok == 1 else { throw OpenSSLErrorQueue.error(.internalError, "cannot encrypt the private key") }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A fresh RSA key.
+    public static func generateRSA(bits: Int = 2048) throws -> PrivateKey {
+        guard let key = rcs_EVP_RSA_gen(UInt32(bits)) else { throw OpenSSLErrorQueue.error(.internalError, "cannot generate an RSA key") }
+        return PrivateKey(taking: key, format: .pkcs8PEM)
+    }
+
+    /// A 32-byte secret derived from this key (HMAC-SHA256 over its DER, keyed
+    /// by `label`), so data encrypted under it follows the key through
+    /// keystore password changes, backups and restores.
+    public func derivedSecret(label: String) throws -> [UInt8] {
+        let der = derBytes { i2d_PrivateKey(pointer, &$0) }
+        guard !der.isEmpty else { throw OpenSSLErrorQueue.error(.internalError, "cannot encode the private key") }
+        var out = [UInt8](repeating: 0, count: 32)
+        var length = 0
+        let ok = Array(label.utf8).withUnsafeBytes { labelBytes in
+            EVP_Q_mac(nil, "HMAC", nil, "SHA256", nil, labelBytes.baseAddress, labelBytes.count, der, der.count, &out, 32, &length)
+        }
+        guard ok != nil, length == 32 else { throw OpenSSLErrorQueue.error(.internalError, "cannot derive a secret") }
+        return out
     }
 }
 

@@ -27,7 +27,7 @@ public enum RSAPadding: Sendable, Equatable, CustomStringConvertible {
             }
         case let .oaep(hash, mgf1Hash, label):
             guard let md = EVP_get_digestbyname(hash), let mgf1 = EVP_get_digestbyname(mgf1Hash) else {
-                throw CryptoError(.unsupportedAlgorithm, "RSA-OAEP with \(hash)/MGF1-\(mgf1Hash) is not supported")
+                throw RCSError(.unsupportedAlgorithm, "RSA-OAEP with \(hash)/MGF1-\(mgf1Hash) is not supported")
             }
             guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1,
                   EVP_PKEY_CTX_set_rsa_oaep_md(ctx, md) == 1,
@@ -37,7 +37,7 @@ public enum RSAPadding: Sendable, Equatable, CustomStringConvertible {
             if !label.isEmpty {
                 // OpenSSL takes ownership of the label buffer.
                 guard let copy = CRYPTO_malloc(label.count, #fileID, #line) else {
-                    throw CryptoError(.internalError, "out of memory")
+                    throw RCSError(.internalError, "out of memory")
                 }
                 label.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: label.count) }
                 guard EVP_PKEY_CTX_set0_rsa_oaep_label(ctx, copy, Int32(label.count)) == 1 else {
@@ -62,12 +62,12 @@ extension PrivateKey {
         var length = 0
         guard EVP_PKEY_decrypt(ctx, nil, &length, ciphertext, ciphertext.count) == 1 else {
             OpenSSLErrorQueue.clear()
-            throw CryptoError(.decryptionFailed, "the wrapped key does not decrypt")
+            throw RCSError(.decryptionFailed, "the wrapped key does not decrypt")
         }
         var output = [UInt8](repeating: 0, count: length)
         guard EVP_PKEY_decrypt(ctx, &output, &length, ciphertext, ciphertext.count) == 1 else {
             OpenSSLErrorQueue.clear()
-            throw CryptoError(.decryptionFailed, "the wrapped key does not decrypt")
+            throw RCSError(.decryptionFailed, "the wrapped key does not decrypt")
         }
         return Array(output.prefix(length))
     }
@@ -77,7 +77,7 @@ extension Certificate {
     /// RSA encryption of a content key to this certificate's public key.
     public func encrypt(_ plaintext: [UInt8], padding: RSAPadding) throws -> [UInt8] {
         guard let key = X509_get0_pubkey(pointer), EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA else {
-            throw CryptoError(.unsupportedKeyType, "certificate \"\(subjectName)\" has a \(publicKeyType) key: recipients must be RSA")
+            throw RCSError(.unsupportedKeyType, "certificate \"\(subjectName)\" has a \(publicKeyType) key: recipients must be RSA")
         }
         guard let ctx = EVP_PKEY_CTX_new(key, nil) else {
             throw OpenSSLErrorQueue.error(.internalError, "cannot create a key context")

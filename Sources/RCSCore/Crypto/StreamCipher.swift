@@ -26,7 +26,7 @@ public final class StreamCipher {
         self.isAEAD = EVP_CIPHER_get_mode(cipher) == EVP_CIPH_GCM_MODE
         self.blockSize = Int(EVP_CIPHER_get_block_size(cipher))
         guard Int(EVP_CIPHER_get_key_length(cipher)) == key.count else {
-            throw CryptoError(.decryptionFailed, "the content key has the wrong length for \(name)")
+            throw RCSError(.decryptionFailed, "the content key has the wrong length for \(name)")
         }
         let enc: Int32 = encrypting ? 1 : 0
         guard EVP_CipherInit_ex2(ctx, cipher, nil, nil, enc, nil) == 1 else {
@@ -34,13 +34,13 @@ public final class StreamCipher {
         }
         if isAEAD {
             guard iv.count <= Self.maxGCMNonce else {
-                throw CryptoError(.unsupportedAlgorithm, "GCM nonces longer than \(Self.maxGCMNonce) bytes are not supported (OpenSSL 3.0's limit)")
+                throw RCSError(.unsupportedAlgorithm, "GCM nonces longer than \(Self.maxGCMNonce) bytes are not supported (OpenSSL 3.0's limit)")
             }
             guard !iv.isEmpty, rcs_EVP_CIPHER_CTX_set_ivlen(ctx, Int32(iv.count)) == 1 else {
                 throw OpenSSLErrorQueue.error(.malformedEnvelope, "invalid \(name) nonce length \(iv.count)")
             }
         } else if Int(EVP_CIPHER_get_iv_length(cipher)) != iv.count {
-            throw CryptoError(.malformedEnvelope, "invalid \(name) IV length \(iv.count)")
+            throw RCSError(.malformedEnvelope, "invalid \(name) IV length \(iv.count)")
         }
         guard EVP_CipherInit_ex2(ctx, nil, key, iv, enc, nil) == 1 else {
             throw OpenSSLErrorQueue.error(.internalError, "cannot key \(name)")
@@ -75,7 +75,7 @@ public final class StreamCipher {
             guard EVP_CipherUpdate(ctx, output.baseAddress!.advanced(by: total).assumingMemoryBound(to: UInt8.self), &outLength,
                                    input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self), Int32(n)) == 1 else {
                 OpenSSLErrorQueue.clear()
-                throw CryptoError(.decryptionFailed, "the content does not decrypt")
+                throw RCSError(.decryptionFailed, "the content does not decrypt")
             }
             total += Int(outLength)
             offset += n
@@ -106,8 +106,8 @@ public final class StreamCipher {
         var outLength: Int32 = 0
         guard EVP_CipherFinal_ex(ctx, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &outLength) == 1 else {
             OpenSSLErrorQueue.clear()
-            if isAEAD { throw CryptoError(.authenticationFailed, "the content failed authentication: it was tampered with or damaged") }
-            throw CryptoError(.decryptionFailed, "the content does not decrypt: wrong key, or the envelope is damaged")
+            if isAEAD { throw RCSError(.authenticationFailed, "the content failed authentication: it was tampered with or damaged") }
+            throw RCSError(.decryptionFailed, "the content does not decrypt: wrong key, or the envelope is damaged")
         }
         return Int(outLength)
     }

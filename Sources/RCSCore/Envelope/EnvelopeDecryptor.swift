@@ -27,14 +27,14 @@ public struct EnvelopeDecryptor: Sendable {
             candidates = named.filter { $0.padding != nil }
             if candidates.isEmpty {
                 if let unsupported = named.first {
-                    throw CryptoError(.unsupportedAlgorithm, "the recipient for this certificate uses key encryption \(unsupported.keyEncryptionOID?.dotted ?? unsupported.kind.rawValue), which is not supported")
+                    throw RCSError(.unsupportedAlgorithm, "the recipient for this certificate uses key encryption \(unsupported.keyEncryptionOID?.dotted ?? unsupported.kind.rawValue), which is not supported")
                 }
-                throw CryptoError(.noMatchingRecipient, "no recipient of the envelope matches the certificate \"\(certificate.subjectName)\" (issuer \"\(certificate.issuerDN)\", serial \(certificate.serialNumberHex)); the envelope is for: \(header.recipients.map(\.summary).joined(separator: "; "))")
+                throw RCSError(.noMatchingRecipient, "no recipient of the envelope matches the certificate \"\(certificate.subjectName)\" (issuer \"\(certificate.issuerDN)\", serial \(certificate.serialNumberHex)); the envelope is for: \(header.recipients.map(\.summary).joined(separator: "; "))")
             }
         } else {
             candidates = header.recipients.filter { $0.padding != nil }
             if candidates.isEmpty {
-                throw CryptoError(.noMatchingRecipient, "the envelope has no RSA key-transport recipient; it is for: \(header.recipients.map(\.summary).joined(separator: "; "))")
+                throw RCSError(.noMatchingRecipient, "the envelope has no RSA key-transport recipient; it is for: \(header.recipients.map(\.summary).joined(separator: "; "))")
             }
         }
         for recipient in candidates {
@@ -72,7 +72,7 @@ public struct EnvelopeDecryptor: Sendable {
         let mac = try reader.readTrailer()
         if let tagLength = encryption.tagLength {
             guard let mac, mac.count == tagLength else {
-                throw CryptoError(.malformedEnvelope, "the authentication tag is missing or has the wrong length")
+                throw RCSError(.malformedEnvelope, "the authentication tag is missing or has the wrong length")
             }
             try cipher.setExpectedTag(mac)
         }

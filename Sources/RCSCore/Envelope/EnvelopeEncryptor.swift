@@ -19,9 +19,9 @@ public struct EnvelopeEncryptor: Sendable {
     static let chunkSize = 64 << 10
 
     public init(recipients: [Certificate], cipher: Cipher = .aes256cbc, padding: RSAPadding = .pkcs1) throws {
-        guard !recipients.isEmpty else { throw CryptoError(.wrongKind, "at least one recipient certificate is needed") }
+        guard !recipients.isEmpty else { throw RCSError(.wrongKind, "at least one recipient certificate is needed") }
         for certificate in recipients where certificate.publicKeyType != "RSA" {
-            throw CryptoError(.unsupportedKeyType, "certificate \"\(certificate.subjectName)\" has a \(certificate.publicKeyType) key: recipients must be RSA")
+            throw RCSError(.unsupportedKeyType, "certificate \"\(certificate.subjectName)\" has a \(certificate.publicKeyType) key: recipients must be RSA")
         }
         self.recipients = recipients
         self.cipher = cipher
@@ -39,9 +39,9 @@ public struct EnvelopeEncryptor: Sendable {
         defer { for i in contentKey.indices { contentKey[i] = 0 } }
         let stream = try StreamCipher(name: encryption.cipherName, key: contentKey, iv: encryption.iv, encrypting: true)
         let recipientInfos = try DER.setOf(recipients.map { try recipientInfo($0, contentKey: contentKey) })
-        let typeOID = cipher.isGCM ? ObjectIdentifier.authEnvelopedData : ObjectIdentifier.envelopedData
+        let typeOID = cipher.isGCM ? OID.authEnvelopedData : OID.envelopedData
         let version = DER.integer(0)
-        let eciPrefix = ObjectIdentifier.data.der + encryption.der
+        let eciPrefix = OID.data.der + encryption.der
 
         func emit(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes(output) }
 
@@ -65,11 +65,11 @@ public struct EnvelopeEncryptor: Sendable {
                 let n = try source.read(into: buffer)
                 if n == 0 { break }
                 read += UInt64(n)
-                guard read <= length else { throw CryptoError(.io, "the input grew while it was being encrypted") }
+                guard read <= length else { throw RCSError(.io, "the input grew while it was being encrypted") }
                 let produced = try stream.update(UnsafeRawBufferPointer(rebasing: buffer[..<n]), into: encrypted)
                 try output(UnsafeRawBufferPointer(rebasing: encrypted[..<produced]))
             }
-            guard read == length else { throw CryptoError(.io, "the input shrank while it was being encrypted") }
+            guard read == length else { throw RCSError(.io, "the input shrank while it was being encrypted") }
             let produced = try stream.finish(into: encrypted)
             try output(UnsafeRawBufferPointer(rebasing: encrypted[..<produced]))
             if cipher.isGCM { try emit(DER.octetString(stream.tag())) }
@@ -102,12 +102,12 @@ public struct EnvelopeEncryptor: Sendable {
         let algorithm: [UInt8]
         switch padding {
         case .pkcs1:
-            algorithm = DER.sequence(ObjectIdentifier.rsaEncryption.der, DER.null)
+            algorithm = DER.sequence(OID.rsaEncryption.der, DER.null)
         case let .oaep(hash, mgf1Hash, label):
-            guard label.isEmpty else { throw CryptoError(.unsupportedAlgorithm, "writing an OAEP label is not supported") }
+            guard label.isEmpty else { throw RCSError(.unsupportedAlgorithm, "writing an OAEP label is not supported") }
             let hashID = DER.sequence(Recipient.digestOID(hash).der, DER.null)
-            let mgfID = DER.sequence(ObjectIdentifier.mgf1.der, DER.sequence(Recipient.digestOID(mgf1Hash).der, DER.null))
-            algorithm = DER.sequence(ObjectIdentifier.rsaesOAEP.der,
+            let mgfID = DER.sequence(OID.mgf1.der, DER.sequence(Recipient.digestOID(mgf1Hash).der, DER.null))
+            algorithm = DER.sequence(OID.rsaesOAEP.der,
                                      DER.sequence(DER.tlv(0xA0, hashID), DER.tlv(0xA1, mgfID)))
         }
         return DER.sequence(DER.integer(0),

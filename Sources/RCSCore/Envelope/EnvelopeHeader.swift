@@ -12,7 +12,7 @@ public struct EnvelopeHeader: Sendable {
     public let version: Int
     public let recipients: [Recipient]
     /// The type of the encrypted content, normally id-data.
-    public let contentType: ObjectIdentifier
+    public let contentType: OID
     public let contentEncryption: ContentEncryption
     /// True when the content is BER indefinite-length chunks (`openssl cms -stream`).
     public let isIndefiniteLength: Bool

@@ -15,7 +15,7 @@ public struct EnvelopeInput {
         while let byte = try raw.peekByte(), byte == 0x0A || byte == 0x0D || byte == 0x20 || byte == 0x09 {
             _ = try raw.readByte()
         }
-        guard let first = try raw.peekByte() else { throw CryptoError(.truncatedEnvelope, "the input is empty") }
+        guard let first = try raw.peekByte() else { throw RCSError(.truncatedEnvelope, "the input is empty") }
         if first == 0x30 {
             der = raw
             encoding = .der
@@ -27,7 +27,7 @@ public struct EnvelopeInput {
             let line = try Self.readLine(raw)
             let label = String(decoding: line.dropFirst(11).prefix { $0 != UInt8(ascii: "-") }, as: UTF8.self)
             guard Self.pemLabels.contains(label) else {
-                throw CryptoError(.wrongKind, "the PEM block is \(label), not a CMS/PKCS#7 envelope")
+                throw RCSError(.wrongKind, "the PEM block is \(label), not a CMS/PKCS#7 envelope")
             }
             encoding = .pem
         } else {
@@ -41,12 +41,12 @@ public struct EnvelopeInput {
     /// After the envelope: checks the armour closes properly and nothing but
     /// whitespace follows. A PEM block without its END line was cut short.
     public func finish() throws {
-        guard try der.atEOF() else { throw CryptoError(.malformedEnvelope, "unexpected data after the end of the envelope") }
+        guard try der.atEOF() else { throw RCSError(.malformedEnvelope, "unexpected data after the end of the envelope") }
         guard let text else { return }
         if encoding == .pem {
             let line = try Self.readLine(text)
             guard line.starts(with: Array("-----END ".utf8)) else {
-                throw CryptoError(.truncatedEnvelope, "the PEM envelope has no END line: it was cut short")
+                throw RCSError(.truncatedEnvelope, "the PEM envelope has no END line: it was cut short")
             }
         }
         // S/MIME: a closing MIME boundary or trailing blank lines may follow.
@@ -56,7 +56,7 @@ public struct EnvelopeInput {
         var line: [UInt8] = []
         while let byte = try reader.readByte(), byte != 0x0A {
             if byte != 0x0D { line.append(byte) }
-            guard line.count <= limit else { throw CryptoError(.malformedEnvelope, "a text line is too long") }
+            guard line.count <= limit else { throw RCSError(.malformedEnvelope, "a text line is too long") }
         }
         return line
     }
@@ -68,10 +68,10 @@ public struct EnvelopeInput {
         while true {
             let line = try readLine(reader)
             total += line.count + 1
-            guard total <= maxMIMEHeaders else { throw CryptoError(.notPEMOrDER, "not an envelope: no DER, PEM or S/MIME structure found") }
+            guard total <= maxMIMEHeaders else { throw RCSError(.notPEMOrDER, "not an envelope: no DER, PEM or S/MIME structure found") }
             if line.isEmpty { break }
             guard let text = String(validating: line, as: UTF8.self) else {
-                throw CryptoError(.notPEMOrDER, "not an envelope: neither DER, PEM nor S/MIME")
+                throw RCSError(.notPEMOrDER, "not an envelope: neither DER, PEM nor S/MIME")
             }
             if text.first == " " || text.first == "\t", !headers.isEmpty {
                 headers[headers.count - 1] += text
@@ -83,13 +83,13 @@ public struct EnvelopeInput {
         let contentType = headers.first { $0.lowercased().hasPrefix("content-type:") }?.lowercased() ?? ""
         guard contentType.contains("pkcs7-mime") else {
             if contentType.contains("multipart/signed") {
-                throw CryptoError(.unsupportedAlgorithm, "this S/MIME message is signed, not encrypted")
+                throw RCSError(.unsupportedAlgorithm, "this S/MIME message is signed, not encrypted")
             }
-            throw CryptoError(.notPEMOrDER, "not an envelope: neither DER, PEM nor an S/MIME application/pkcs7-mime message")
+            throw RCSError(.notPEMOrDER, "not an envelope: neither DER, PEM nor an S/MIME application/pkcs7-mime message")
         }
         let transfer = headers.first { $0.lowercased().hasPrefix("content-transfer-encoding:") }?.lowercased() ?? "base64"
         guard transfer.contains("base64") else {
-            throw CryptoError(.unsupportedAlgorithm, "S/MIME transfer encoding other than base64 is not supported")
+            throw RCSError(.unsupportedAlgorithm, "S/MIME transfer encoding other than base64 is not supported")
         }
     }
 }

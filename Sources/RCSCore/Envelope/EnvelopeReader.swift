@@ -23,20 +23,20 @@ public final class EnvelopeReader {
 
     private func readTagAndLength(_ what: String) throws -> TagAndLength {
         guard let identifier = try input.readByte() else {
-            throw CryptoError(.truncatedEnvelope, "the envelope ends before \(what)")
+            throw RCSError(.truncatedEnvelope, "the envelope ends before \(what)")
         }
-        guard identifier & 0x1F != 0x1F else { throw CryptoError(.malformedEnvelope, "unexpected high-number tag in \(what)") }
-        guard let first = try input.readByte() else { throw CryptoError(.truncatedEnvelope, "the envelope ends in \(what)") }
+        guard identifier & 0x1F != 0x1F else { throw RCSError(.malformedEnvelope, "unexpected high-number tag in \(what)") }
+        guard let first = try input.readByte() else { throw RCSError(.truncatedEnvelope, "the envelope ends in \(what)") }
         if first == 0x80 {
-            guard identifier & 0x20 != 0 else { throw CryptoError(.malformedEnvelope, "indefinite length on primitive \(what)") }
+            guard identifier & 0x20 != 0 else { throw RCSError(.malformedEnvelope, "indefinite length on primitive \(what)") }
             return TagAndLength(identifier: identifier, length: nil)
         }
         if first & 0x80 == 0 { return TagAndLength(identifier: identifier, length: UInt64(first)) }
         let count = Int(first & 0x7F)
-        guard count <= 8 else { throw CryptoError(.malformedEnvelope, "length of \(what) too large") }
-        guard let bytes = try input.read(exactly: count) else { throw CryptoError(.truncatedEnvelope, "the envelope ends in \(what)") }
+        guard count <= 8 else { throw RCSError(.malformedEnvelope, "length of \(what) too large") }
+        guard let bytes = try input.read(exactly: count) else { throw RCSError(.truncatedEnvelope, "the envelope ends in \(what)") }
         let length = bytes.reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
-        guard length <= UInt64(Int64.max) else { throw CryptoError(.malformedEnvelope, "length of \(what) too large") }
+        guard length <= UInt64(Int64.max) else { throw RCSError(.malformedEnvelope, "length of \(what) too large") }
         return TagAndLength(identifier: identifier, length: length)
     }
 
@@ -44,7 +44,7 @@ public final class EnvelopeReader {
     private func enter(_ identifier: UInt8, _ what: String) throws {
         let tl = try readTagAndLength(what)
         guard tl.identifier == identifier else {
-            throw CryptoError(.malformedEnvelope, "expected \(what), found ASN.1 tag 0x\(String(tl.identifier, radix: 16))")
+            throw RCSError(.malformedEnvelope, "expected \(what), found ASN.1 tag 0x\(String(tl.identifier, radix: 16))")
         }
         try push(tl)
     }
@@ -53,7 +53,7 @@ public final class EnvelopeReader {
         if let length = tl.length {
             let end = input.offset + length
             if case let .at(outer)? = open.last, end > outer {
-                throw CryptoError(.malformedEnvelope, "an element overruns the element that contains it")
+                throw RCSError(.malformedEnvelope, "an element overruns the element that contains it")
             }
             open.append(.at(end))
         } else {
@@ -65,10 +65,10 @@ public final class EnvelopeReader {
     private func atEndOfOpenElement() throws -> Bool {
         switch open.last {
         case let .at(end)?:
-            if input.offset > end { throw CryptoError(.malformedEnvelope, "an element overruns its container") }
+            if input.offset > end { throw RCSError(.malformedEnvelope, "an element overruns its container") }
             return input.offset == end
         case .indefinite?:
-            guard try input.fill(atLeast: 2) >= 2 else { throw CryptoError(.truncatedEnvelope, "the envelope ends before an end-of-contents marker") }
+            guard try input.fill(atLeast: 2) >= 2 else { throw RCSError(.truncatedEnvelope, "the envelope ends before an end-of-contents marker") }
             return try input.peekByte() == 0 && input.peekByte(at: 1) == 0
         case nil:
             return true
@@ -77,7 +77,7 @@ public final class EnvelopeReader {
 
     /// Closes the innermost open element, which must be at its end.
     private func leave(_ what: String) throws {
-        guard try atEndOfOpenElement() else { throw CryptoError(.malformedEnvelope, "unexpected data at the end of \(what)") }
+        guard try atEndOfOpenElement() else { throw RCSError(.malformedEnvelope, "unexpected data at the end of \(what)") }
         if case .indefinite? = open.last { _ = try input.read(exactly: 2) }
         open.removeLast()
     }
@@ -91,21 +91,21 @@ public final class EnvelopeReader {
     }
 
     private func copyElement(into bytes: inout [UInt8], what: String, depth: Int) throws {
-        guard depth < BERElement.maxDepth else { throw CryptoError(.malformedEnvelope, "\(what) is nested too deeply") }
+        guard depth < BERElement.maxDepth else { throw RCSError(.malformedEnvelope, "\(what) is nested too deeply") }
         let start = input.offset
         let tl = try readTagAndLength(what)
         // Re-encode the header as read (identifier, length) so offsets stay honest.
         if let length = tl.length {
             bytes += DER.header(tl.identifier, length: length)
             guard UInt64(bytes.count) + length <= UInt64(Self.maxHeaderElement) else {
-                throw CryptoError(.malformedEnvelope, "\(what) is larger than \(Self.maxHeaderElement >> 20) MiB")
+                throw RCSError(.malformedEnvelope, "\(what) is larger than \(Self.maxHeaderElement >> 20) MiB")
             }
-            guard let content = try input.read(exactly: Int(length)) else { throw CryptoError(.truncatedEnvelope, "the envelope ends in \(what)") }
+            guard let content = try input.read(exactly: Int(length)) else { throw RCSError(.truncatedEnvelope, "the envelope ends in \(what)") }
             bytes += content
         } else {
             bytes += DER.indefinite(tl.identifier)
             while true {
-                guard try input.fill(atLeast: 2) >= 2 else { throw CryptoError(.truncatedEnvelope, "the envelope ends in \(what)") }
+                guard try input.fill(atLeast: 2) >= 2 else { throw RCSError(.truncatedEnvelope, "the envelope ends in \(what)") }
                 if try input.peekByte() == 0 && input.peekByte(at: 1) == 0 {
                     _ = try input.read(exactly: 2)
                     bytes += DER.endOfContents
@@ -113,7 +113,7 @@ public final class EnvelopeReader {
                 }
                 try copyElement(into: &bytes, what: what, depth: depth + 1)
                 if bytes.count > Self.maxHeaderElement {
-                    throw CryptoError(.malformedEnvelope, "\(what) is larger than \(Self.maxHeaderElement >> 20) MiB")
+                    throw RCSError(.malformedEnvelope, "\(what) is larger than \(Self.maxHeaderElement >> 20) MiB")
                 }
             }
         }
@@ -122,14 +122,14 @@ public final class EnvelopeReader {
 
     /// Skips one element of any size without holding it.
     private func skipElement(_ what: String, depth: Int = 0) throws {
-        guard depth < BERElement.maxDepth else { throw CryptoError(.malformedEnvelope, "\(what) is nested too deeply") }
+        guard depth < BERElement.maxDepth else { throw RCSError(.malformedEnvelope, "\(what) is nested too deeply") }
         let tl = try readTagAndLength(what)
         if let length = tl.length {
-            guard try input.skip(length) else { throw CryptoError(.truncatedEnvelope, "the envelope ends in \(what)") }
+            guard try input.skip(length) else { throw RCSError(.truncatedEnvelope, "the envelope ends in \(what)") }
             return
         }
         while true {
-            guard try input.fill(atLeast: 2) >= 2 else { throw CryptoError(.truncatedEnvelope, "the envelope ends in \(what)") }
+            guard try input.fill(atLeast: 2) >= 2 else { throw RCSError(.truncatedEnvelope, "the envelope ends in \(what)") }
             if try input.peekByte() == 0 && input.peekByte(at: 1) == 0 { _ = try input.read(exactly: 2); return }
             try skipElement(what, depth: depth + 1)
         }
@@ -140,23 +140,23 @@ public final class EnvelopeReader {
     /// Parses ContentInfo up to the first byte of encrypted content.
     @discardableResult
     public func readHeader() throws -> EnvelopeHeader {
-        guard try input.peekByte() != nil else { throw CryptoError(.truncatedEnvelope, "the envelope is empty") }
-        guard try input.peekByte() == 0x30 else { throw CryptoError(.malformedEnvelope, "not a CMS envelope: it does not start with an ASN.1 SEQUENCE") }
-        let contentType: ObjectIdentifier
+        guard try input.peekByte() != nil else { throw RCSError(.truncatedEnvelope, "the envelope is empty") }
+        guard try input.peekByte() == 0x30 else { throw RCSError(.malformedEnvelope, "not a CMS envelope: it does not start with an ASN.1 SEQUENCE") }
+        let contentType: OID
         do {
             try enter(0x30, "ContentInfo")
             contentType = try readElement("the content type").objectIdentifier()
-        } catch let error as CryptoError {
-            throw CryptoError(error.code, "not a CMS envelope: \(error.reason)")
+        } catch let error as RCSError {
+            throw RCSError(error.code, "not a CMS envelope: \(error.reason)")
         }
         let kind: EnvelopeHeader.Kind
         switch contentType {
         case .envelopedData: kind = .envelopedData
         case .authEnvelopedData: kind = .authEnvelopedData
-        case .signedData: throw CryptoError(.unsupportedAlgorithm, "this is signed data, not an encrypted envelope")
-        case .data: throw CryptoError(.unsupportedAlgorithm, "this is plain data, not an encrypted envelope")
-        case .encryptedData: throw CryptoError(.unsupportedAlgorithm, "this is password-encrypted data (EncryptedData), not an envelope for a key")
-        default: throw CryptoError(.unsupportedAlgorithm, "content type \(contentType) is not an encrypted envelope")
+        case .signedData: throw RCSError(.unsupportedAlgorithm, "this is signed data, not an encrypted envelope")
+        case .data: throw RCSError(.unsupportedAlgorithm, "this is plain data, not an encrypted envelope")
+        case .encryptedData: throw RCSError(.unsupportedAlgorithm, "this is password-encrypted data (EncryptedData), not an envelope for a key")
+        default: throw RCSError(.unsupportedAlgorithm, "content type \(contentType) is not an encrypted envelope")
         }
         try enter(0xA0, "the envelope content")
         try enter(0x30, kind.rawValue)
@@ -165,18 +165,18 @@ public final class EnvelopeReader {
         let recipientSet = try readElement("the recipient infos").expect(0x31, "the set of recipient infos")
         let recipientInfos = try recipientSet.children()
         guard recipientInfos.count <= Self.maxRecipients else {
-            throw CryptoError(.malformedEnvelope, "the envelope has \(recipientInfos.count) recipients; at most \(Self.maxRecipients) are accepted")
+            throw RCSError(.malformedEnvelope, "the envelope has \(recipientInfos.count) recipients; at most \(Self.maxRecipients) are accepted")
         }
         let recipients = try recipientInfos.map(Recipient.init)
-        guard !recipients.isEmpty else { throw CryptoError(.malformedEnvelope, "the envelope has no recipients") }
+        guard !recipients.isEmpty else { throw RCSError(.malformedEnvelope, "the envelope has no recipients") }
         try enter(0x30, "the encrypted content info")
         let innerType = try readElement("the inner content type").objectIdentifier()
         let algorithm = try ContentEncryption(algorithmIdentifier: readElement("the content-encryption algorithm"))
         if kind == .authEnvelopedData && !algorithm.isAEAD {
-            throw CryptoError(.malformedEnvelope, "AuthEnvelopedData with non-authenticated cipher \(algorithm.cipherName)")
+            throw RCSError(.malformedEnvelope, "AuthEnvelopedData with non-authenticated cipher \(algorithm.cipherName)")
         }
         if kind == .envelopedData && algorithm.isAEAD {
-            throw CryptoError(.unsupportedAlgorithm, "AES-GCM inside EnvelopedData is not authenticated by CMS; refused")
+            throw RCSError(.unsupportedAlgorithm, "AES-GCM inside EnvelopedData is not authenticated by CMS; refused")
         }
         let tl = try readTagAndLength("the encrypted content")
         let contentLength: UInt64?
@@ -188,7 +188,7 @@ public final class EnvelopeReader {
             contentLength = nil
             try push(tl)
         default:
-            throw CryptoError(.unsupportedAlgorithm, "the envelope has no encrypted content (detached content is not supported)")
+            throw RCSError(.unsupportedAlgorithm, "the envelope has no encrypted content (detached content is not supported)")
         }
         header = EnvelopeHeader(kind: kind, version: version, recipients: recipients, contentType: innerType,
                                 contentEncryption: algorithm, isIndefiniteLength: tl.length == nil,
@@ -212,14 +212,14 @@ public final class EnvelopeReader {
         var left = length
         while left > 0 {
             let n = try input.consume(upTo: Int(min(left, UInt64(Int.max))), body)
-            if n == 0 { throw CryptoError(.truncatedEnvelope, "the envelope ends in the middle of its encrypted content") }
+            if n == 0 { throw RCSError(.truncatedEnvelope, "the envelope ends in the middle of its encrypted content") }
             left -= UInt64(n)
         }
     }
 
     /// The open element is a constructed string: stream its pieces, then close it.
     private func streamConstructed(_ body: (UnsafeRawBufferPointer) throws -> Void, depth: Int) throws {
-        guard depth < 8 else { throw CryptoError(.malformedEnvelope, "encrypted content nested too deeply") }
+        guard depth < 8 else { throw RCSError(.malformedEnvelope, "encrypted content nested too deeply") }
         while try !atEndOfOpenElement() {
             let tl = try readTagAndLength("a content chunk")
             switch tl.identifier {
@@ -231,7 +231,7 @@ public final class EnvelopeReader {
                 try push(tl)
                 try streamConstructed(body, depth: depth + 1)
             default:
-                throw CryptoError(.malformedEnvelope, "unexpected ASN.1 tag 0x\(String(tl.identifier, radix: 16)) inside the encrypted content")
+                throw RCSError(.malformedEnvelope, "unexpected ASN.1 tag 0x\(String(tl.identifier, radix: 16)) inside the encrypted content")
             }
         }
         try leave("the encrypted content")
@@ -244,7 +244,7 @@ public final class EnvelopeReader {
         var mac: [UInt8]?
         if header.kind == .authEnvelopedData {
             if try input.peekByte() == 0xA1 {
-                throw CryptoError(.unsupportedAlgorithm, "authenticated attributes in AuthEnvelopedData are not supported")
+                throw RCSError(.unsupportedAlgorithm, "authenticated attributes in AuthEnvelopedData are not supported")
             }
             mac = try readElement("the authentication tag").expect(0x04, "the authentication tag").octets()
             if try !atEndOfOpenElement(), try input.peekByte() == 0xA2 { try skipElement("unauthenticated attributes") }

@@ -23,7 +23,7 @@ public struct Recipient: Sendable {
     public let identifier: Identifier?
     /// nil when the key-encryption algorithm is not one RCS supports.
     public let padding: RSAPadding?
-    public let keyEncryptionOID: ObjectIdentifier?
+    public let keyEncryptionOID: OID?
     public let encryptedKey: [UInt8]
 
     /// Parses a RecipientInfo (CHOICE of ktri, [1] kari, [2] kekri, [3] pwri, [4] ori).
@@ -37,24 +37,24 @@ public struct Recipient: Sendable {
         }
         // KeyTransRecipientInfo ::= SEQUENCE { version, rid, keyEncryptionAlgorithm, encryptedKey }
         let fields = try element.children()
-        guard fields.count == 4 else { throw CryptoError(.malformedEnvelope, "malformed key-transport recipient") }
+        guard fields.count == 4 else { throw RCSError(.malformedEnvelope, "malformed key-transport recipient") }
         _ = try fields[0].smallInteger()
         let identifier: Identifier
         switch fields[1].identifier {
         case 0x30:
             let parts = try fields[1].children()
-            guard parts.count == 2 else { throw CryptoError(.malformedEnvelope, "malformed issuer and serial number") }
+            guard parts.count == 2 else { throw RCSError(.malformedEnvelope, "malformed issuer and serial number") }
             try parts[0].expect(0x30, "an issuer name")
             try parts[1].expect(0x02, "a serial number")
             identifier = .issuerAndSerial(issuerDER: Array(parts[0].encoded), serial: Array(parts[1].content))
         case 0x80, 0xA0:
             identifier = .subjectKeyIdentifier(try fields[1].octets())
         default:
-            throw CryptoError(.malformedEnvelope, "unknown recipient identifier")
+            throw RCSError(.malformedEnvelope, "unknown recipient identifier")
         }
         let algorithm = try fields[2].expect(0x30, "a key-encryption algorithm").children()
         guard let oid = try algorithm.first?.objectIdentifier() else {
-            throw CryptoError(.malformedEnvelope, "empty key-encryption algorithm")
+            throw RCSError(.malformedEnvelope, "empty key-encryption algorithm")
         }
         let padding: RSAPadding?
         if oid == .rsaEncryption {
@@ -72,7 +72,7 @@ public struct Recipient: Sendable {
         self.init(kind: kind, identifier: nil, padding: nil, keyEncryptionOID: nil, encryptedKey: [])
     }
 
-    private init(kind: Kind, identifier: Identifier?, padding: RSAPadding?, keyEncryptionOID: ObjectIdentifier?,
+    private init(kind: Kind, identifier: Identifier?, padding: RSAPadding?, keyEncryptionOID: OID?,
                  encryptedKey: [UInt8]) {
         self.kind = kind
         self.identifier = identifier
@@ -87,25 +87,25 @@ public struct Recipient: Sendable {
         var label: [UInt8] = []
         guard let parameters, parameters.identifier != 0x05 else { return .oaep(hash: hash, mgf1Hash: mgf1Hash, label: label) }
         for field in try parameters.expect(0x30, "OAEP parameters").children() {
-            guard let inner = try field.children().first else { throw CryptoError(.malformedEnvelope, "empty OAEP parameter") }
+            guard let inner = try field.children().first else { throw RCSError(.malformedEnvelope, "empty OAEP parameter") }
             let algorithm = try inner.expect(0x30, "an algorithm identifier").children()
-            guard let oid = try algorithm.first?.objectIdentifier() else { throw CryptoError(.malformedEnvelope, "empty OAEP algorithm") }
+            guard let oid = try algorithm.first?.objectIdentifier() else { throw RCSError(.malformedEnvelope, "empty OAEP algorithm") }
             switch field.identifier {
             case 0xA0:
                 hash = try digestName(oid)
             case 0xA1:
                 guard oid == .mgf1, algorithm.count == 2,
                       let mgfHash = try algorithm[1].expect(0x30, "the MGF1 hash").children().first?.objectIdentifier() else {
-                    throw CryptoError(.unsupportedAlgorithm, "OAEP mask generation \(oid) is not supported")
+                    throw RCSError(.unsupportedAlgorithm, "OAEP mask generation \(oid) is not supported")
                 }
                 mgf1Hash = try digestName(mgfHash)
             case 0xA2:
                 guard oid == .pSpecified, algorithm.count == 2 else {
-                    throw CryptoError(.unsupportedAlgorithm, "OAEP label source \(oid) is not supported")
+                    throw RCSError(.unsupportedAlgorithm, "OAEP label source \(oid) is not supported")
                 }
                 label = try algorithm[1].expect(0x04, "an OAEP label").octets()
             default:
-                throw CryptoError(.malformedEnvelope, "unknown OAEP parameter")
+                throw RCSError(.malformedEnvelope, "unknown OAEP parameter")
             }
         }
         return .oaep(hash: hash, mgf1Hash: mgf1Hash, label: label)
@@ -121,13 +121,13 @@ public struct Recipient: Sendable {
         "2.16.840.1.101.3.4.2.6": "SHA512-256",
     ]
 
-    static func digestName(_ oid: ObjectIdentifier) throws -> String {
-        guard let name = digests[oid.dotted] else { throw CryptoError(.unsupportedAlgorithm, "digest \(oid) is not supported") }
+    static func digestName(_ oid: OID) throws -> String {
+        guard let name = digests[oid.dotted] else { throw RCSError(.unsupportedAlgorithm, "digest \(oid) is not supported") }
         return name
     }
 
-    static func digestOID(_ name: String) -> ObjectIdentifier {
-        ObjectIdentifier(digests.first { $0.value == name }!.key)
+    static func digestOID(_ name: String) -> OID {
+        OID(digests.first { $0.value == name }!.key)
     }
 
     /// True when this recipient names `certificate`.

@@ -30,14 +30,14 @@ public final class AtomicOutput {
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         guard !name.isEmpty else {
             buffer.deallocate()
-            throw CryptoError(.io, "\(path) names a directory, not a file")
+            throw RCSError(.io, "\(path) names a directory, not a file")
         }
         var template = Array("\(directory.isEmpty ? "/" : directory)/.\(name).rcs-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
             buffer.deallocate()
-            throw CryptoError(.io, "cannot create a file in \(directory): \(reason)")
+            throw RCSError(.io, "cannot create a file in \(directory): \(reason)")
         }
         fchmod(fd, mode)
         self.fd = fd
@@ -74,8 +74,8 @@ public final class AtomicOutput {
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         do {
             try DescriptorWriter(fd: fd).writeAll(bytes)
-        } catch let error as CryptoError {
-            throw CryptoError(.io, "cannot write \(path == "-" ? "standard output" : path): \(error.reason)")
+        } catch let error as RCSError {
+            throw RCSError(.io, "cannot write \(path == "-" ? "standard output" : path): \(error.reason)")
         }
     }
 
@@ -83,13 +83,13 @@ public final class AtomicOutput {
     public func commit() throws {
         try flush()
         guard let temporaryPath else { committed = true; return }
-        guard fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw RCSError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))") }
         close(fd)
         guard rename(temporaryPath, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
             committed = true
-            throw CryptoError(.io, "cannot write \(path): \(reason)")
+            throw RCSError(.io, "cannot write \(path): \(reason)")
         }
         committed = true
         let slash = path.lastIndex(of: "/")

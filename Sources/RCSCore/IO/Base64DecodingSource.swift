@@ -72,7 +72,7 @@ public final class Base64DecodingSource: ByteSource {
             while i < chunk.count {
                 let value = table[Int(chunk[i])]
                 if value < 64 {
-                    if sawPadding { throw CryptoError(.malformedEnvelope, "base64 data continues after its '=' padding") }
+                    if sawPadding { throw RCSError(.malformedEnvelope, "base64 data continues after its '=' padding") }
                     accumulator = (accumulator << 6) | UInt32(value)
                     sextets += 1
                     if sextets == 4 {
@@ -88,7 +88,7 @@ public final class Base64DecodingSource: ByteSource {
                 } else if value == Self.terminator {
                     return i
                 } else if value != Self.whitespace {
-                    throw CryptoError(.malformedEnvelope, "invalid character in base64 data")
+                    throw RCSError(.malformedEnvelope, "invalid character in base64 data")
                 }
                 i += 1
             }
@@ -108,7 +108,7 @@ public final class Base64DecodingSource: ByteSource {
             out[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
             written += 2
         default:
-            throw CryptoError(.truncatedEnvelope, "base64 data ends in the middle of a group")
+            throw RCSError(.truncatedEnvelope, "base64 data ends in the middle of a group")
         }
         sextets = 0
     }

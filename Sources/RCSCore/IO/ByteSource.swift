@@ -27,11 +27,11 @@ public final class FileDescriptorSource: ByteSource {
             return
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CryptoError(.io, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw RCSError(.io, "cannot open \(path): \(String(cString: strerror(errno)))") }
         var info = stat()
         if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
-            throw CryptoError(.io, "\(path) is a directory")
+            throw RCSError(.io, "\(path) is a directory")
         }
         self.init(fd: fd, ownsDescriptor: true)
     }
@@ -50,7 +50,7 @@ public final class FileDescriptorSource: ByteSource {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return n }
             if errno == EINTR { continue }
-            throw CryptoError(.io, "read failed: \(String(cString: strerror(errno)))")
+            throw RCSError(.io, "read failed: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -13,7 +13,7 @@ public final class TemporarySpool {
         let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(directory)/rcs-spool-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw CryptoError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw RCSError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))") }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         self.fd = fd
         writer = DescriptorWriter(fd: fd)
@@ -25,7 +25,7 @@ public final class TemporarySpool {
 
     /// Reads everything back, in order, to `body`.
     public func drain(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard lseek(fd, 0, SEEK_SET) == 0 else { throw CryptoError(.io, "cannot rewind the temporary file") }
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw RCSError(.io, "cannot rewind the temporary file") }
         let source = FileDescriptorSource(fd: fd, ownsDescriptor: false)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
@@ -47,7 +47,7 @@ struct DescriptorWriter {
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CryptoError(.io, "write failed: \(String(cString: strerror(errno)))")
+                throw RCSError(.io, "write failed: \(String(cString: strerror(errno)))")
             }
             offset += n
         }

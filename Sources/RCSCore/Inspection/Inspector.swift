@@ -10,7 +10,7 @@ public enum Inspector {
     public static func inspect(path: String, password: String? = nil) throws -> Result {
         let reader = BufferedReader(try FileDescriptorSource(path: path), capacity: 1 << 16)
         let head = try reader.peek(1 << 16)
-        guard !head.isEmpty else { throw CryptoError(.notPEMOrDER, "\(path) is empty") }
+        guard !head.isEmpty else { throw RCSError(.notPEMOrDER, "\(path) is empty") }
         if let label = PEMBlock.scan(head).first?.label ?? firstPEMLabel(head) {
             if EnvelopeInput.pemLabels.contains(label) { return try envelope(reader) }
             if label.hasSuffix("PRIVATE KEY") { return try key(readAll(reader), password: password) }
@@ -30,7 +30,7 @@ public enum Inspector {
     private static func readAll(_ reader: BufferedReader, limit: Int = 16 << 20) throws -> [UInt8] {
         var bytes: [UInt8] = []
         while try reader.consume(upTo: 1 << 16, { bytes += $0 }) > 0 {
-            guard bytes.count <= limit else { throw CryptoError(.io, "larger than \(limit >> 20) MiB: not a key or certificate file") }
+            guard bytes.count <= limit else { throw RCSError(.io, "larger than \(limit >> 20) MiB: not a key or certificate file") }
         }
         return bytes
     }

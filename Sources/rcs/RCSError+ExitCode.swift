@@ -4,7 +4,7 @@ import RCSCore
 import Glibc
 #endif
 
-extension CryptoError.Code {
+extension RCSError.Code {
     /// The documented exit status for each failure (see `rcs --help`).
     var exitCode: Int32 {
         switch self {
@@ -19,12 +19,22 @@ extension CryptoError.Code {
     }
 }
 
-/// Runs a command body, turning a `CryptoError` into one line on standard
+/// Runs a command body, turning a `RCSError` into one line on standard
 /// error and its documented exit code.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as CryptoError {
+    } catch let error as RCSError {
+        printError("rcs: error: \(error.description)")
+        throw ExitCode(error.code.exitCode)
+    }
+}
+
+/// The same, for async command bodies.
+func reportingErrorsAsync(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as RCSError {
         printError("rcs: error: \(error.description)")
         throw ExitCode(error.code.exitCode)
     }

@@ -1,7 +1,7 @@
 /// An error from the crypto core: a stable `code` callers can match on, a
 /// `reason` a person can act on, and OpenSSL's error-queue text when OpenSSL
 /// was the one that failed. Never carries key material or passwords.
-public struct CryptoError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct RCSError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Stable error codes. Their raw values appear in `--json` output and logs.
     public enum Code: String, Sendable, CaseIterable {
         /// The input is neither PEM nor DER of the expected kind.

@@ -1,17 +1,17 @@
 /// An ASN.1 OBJECT IDENTIFIER, kept in dotted form ("1.2.840.113549.1.7.3").
-public struct ObjectIdentifier: Hashable, Sendable, CustomStringConvertible {
+public struct OID: Hashable, Sendable, CustomStringConvertible {
     public let dotted: String
 
     public init(_ dotted: String) { self.dotted = dotted }
 
     public init(contentBytes: [UInt8]) throws {
         guard !contentBytes.isEmpty, contentBytes.last! & 0x80 == 0, contentBytes.count <= 64 else {
-            throw CryptoError(.malformedEnvelope, "malformed object identifier")
+            throw RCSError(.malformedEnvelope, "malformed object identifier")
         }
         var arcs: [UInt64] = []
         var value: UInt64 = 0
         for byte in contentBytes {
-            guard value < (1 << 56) else { throw CryptoError(.malformedEnvelope, "object identifier arc too large") }
+            guard value < (1 << 56) else { throw RCSError(.malformedEnvelope, "object identifier arc too large") }
             value = (value << 7) | UInt64(byte & 0x7F)
             if byte & 0x80 == 0 { arcs.append(value); value = 0 }
         }
@@ -39,16 +39,16 @@ public struct ObjectIdentifier: Hashable, Sendable, CustomStringConvertible {
     public var der: [UInt8] { DER.tlv(0x06, contentBytes) }
 }
 
-extension ObjectIdentifier {
-    static let data = ObjectIdentifier("1.2.840.113549.1.7.1")
-    static let signedData = ObjectIdentifier("1.2.840.113549.1.7.2")
-    static let envelopedData = ObjectIdentifier("1.2.840.113549.1.7.3")
-    static let encryptedData = ObjectIdentifier("1.2.840.113549.1.7.6")
-    static let authEnvelopedData = ObjectIdentifier("1.2.840.113549.1.9.16.1.23")
-    static let rsaEncryption = ObjectIdentifier("1.2.840.113549.1.1.1")
-    static let rsaesOAEP = ObjectIdentifier("1.2.840.113549.1.1.7")
-    static let mgf1 = ObjectIdentifier("1.2.840.113549.1.1.8")
-    static let pSpecified = ObjectIdentifier("1.2.840.113549.1.1.9")
-    static let sha1 = ObjectIdentifier("1.3.14.3.2.26")
-    static let sha256 = ObjectIdentifier("2.16.840.1.101.3.4.2.1")
+extension OID {
+    static let data = OID("1.2.840.113549.1.7.1")
+    static let signedData = OID("1.2.840.113549.1.7.2")
+    static let envelopedData = OID("1.2.840.113549.1.7.3")
+    static let encryptedData = OID("1.2.840.113549.1.7.6")
+    static let authEnvelopedData = OID("1.2.840.113549.1.9.16.1.23")
+    static let rsaEncryption = OID("1.2.840.113549.1.1.1")
+    static let rsaesOAEP = OID("1.2.840.113549.1.1.7")
+    static let mgf1 = OID("1.2.840.113549.1.1.8")
+    static let pSpecified = OID("1.2.840.113549.1.1.9")
+    static let sha1 = OID("1.3.14.3.2.26")
+    static let sha256 = OID("2.16.840.1.101.3.4.2.1")
 }

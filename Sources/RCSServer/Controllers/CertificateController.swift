@@ -1,0 +1,228 @@
+import Fluent
+import RCSCore
+import Vapor
+
+/// `/api/v1/certificates`: recording certificates with their private keys.
+struct CertificateController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let certificates = routes.grouped("certificates")
+        certificates.get(use: list)
+        certificates.post(use: upload)
+        certificates.post("preview", use: preview)
+        certificates.get(":certificateID", use: show)
+        certificates.get(":certificateID", "pem", use: pem)
+        certificates.delete(":certificateID", use: delete)
+    }
+
+    /// The multipart form of SPEC section 4.
+    struct UploadForm: Content {
+        var certificate: File?
+        var key: File?
+        var password: String?
+        var chain: File?
+
+        func upload() throws -> CertificateManager.Upload {
+            guard let certificate, certificate.data.readableBytes > 0 else {
+                throw Problem.badRequest("certificate-required", "give the certificate file in the 'certificate' part", field: "certificate")
+            }
+            return CertificateManager.Upload(certificate: Array(buffer: certificate.data),
+                                             key: key.map { Array(buffer: $0.data) },
+                                             password: password,
+                                             chain: chain.map { Array(buffer: $0.data) })
+        }
+    }
+
+    struct CertificateResponse: Content {
+        let id: String
+        let subjectName: String
+        let serialNumber: String
+        let subjectDN: String
+        let issuerDN: String
+        let notBefore: Date
+        let notAfter: Date
+        let keyDetails: String
+        let keyType: String
+        let keyBits: Int
+        let sha256Fingerprint: String
+        let status: CertificateManager.Status
+        let deployedCount: Int
+        let chain: [String]
+        let uploadedBy: String?
+        let uploadedAt: Date?
+        var profiles: [ProfileSummary]?
+    }
+
+    struct ProfileSummary: Content {
+        let id: UUID
+        let name: String
+        let tenant: String
+    }
+
+    static func response(_ certificate: Certificate, chain: [Certificate], keyDetails: String,
+                         record: CertificateRecord?, deployedCount: Int) -> CertificateResponse {
+        CertificateResponse(id: certificate.sha256Fingerprint, subjectName: certificate.subjectName,
+                            serialNumber: certificate.serialNumberHex, subjectDN: certificate.subjectDN,
+                            issuerDN: certificate.issuerDN, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
+                            keyDetails: keyDetails, keyType: certificate.publicKeyType, keyBits: certificate.publicKeyBits,
+                            sha256Fingerprint: certificate.sha256Fingerprint, status: CertificateManager.status(certificate),
+                            deployedCount: deployedCount, chain: chain.map(\.subjectDN),
+                            uploadedBy: record?.uploadedBy, uploadedAt: record?.uploadedAt, profiles: nil)
+    }
+
+    func upload(_ request: Request) async throws -> Response {
+        let form = try request.content.decode(UploadForm.self)
+        let validated: CertificateManager.Validated
+        do {
+            validated = try request.certificateManager.validate(try form.upload())
+        } catch let problem as Problem {
+            await request.audit.record("certificate.upload", outcome: "failure", detail: "\(problem.slug): \(problem.detail)")
+            throw problem
+        } catch let failure as ChainVerifier.Failure {
+            await request.audit.record("certificate.upload", outcome: "failure", detail: failure.message)
+            throw Problem(failure)
+        }
+        let certificate = validated.certificate
+        let fingerprint = certificate.sha256Fingerprint
+        if try await CertificateRecord.find(fingerprint, on: request.db) != nil || (try? request.keystore.entry(fingerprint)) != nil {
+            await request.audit.record("certificate.upload", outcome: "failure", target: fingerprint, detail: "duplicate")
+            throw Problem.conflict("duplicate", "this certificate (\(certificate.subjectName), SHA-256 \(fingerprint)) is already uploaded")
+        }
+        let key = validated.key!
+        let keyDetails = key.details
+        let intermediates = validated.chain.filter { !$0.isSelfSigned }
+        // Deriving the key encryption (PBKDF2) is slow on purpose: off the event loop.
+        try await request.application.threadPool.runIfActive {
+            try request.keystore.add(certificate: certificate, key: key, chain: intermediates)
+        }
+        let record = CertificateRecord(certificate, keyDetails: keyDetails, uploadedBy: request.actorName)
+        do {
+            try await record.create(on: request.db)
+        } catch {
+            try? request.keystore.remove(fingerprint)
+            throw error
+        }
+        await request.audit.record("certificate.upload", target: fingerprint,
+                                   detail: "\(certificate.subjectName); status \(validated.status.rawValue)")
+        let body = Self.response(certificate, chain: validated.chain, keyDetails: keyDetails, record: record, deployedCount: 0)
+        return try await body.encodeResponse(status: .created, for: request)
+    }
+
+    struct PreviewResponse: Content {
+        let certificate: CertificateResponse
+        /// Set when a key was given and opened.
+        let keyDetails: String?
+        let keyMatches: Bool?
+        /// Problems that would refuse an upload, each with the field it concerns.
+        let problems: [ProblemItem]
+    }
+
+    struct ProblemItem: Content {
+        let type: String
+        let field: String?
+        let detail: String
+    }
+
+    /// Parses a certificate (and optionally a key) and says what an upload
+    /// would say, without storing anything: the upload page fills its fields from it.
+    func preview(_ request: Request) async throws -> PreviewResponse {
+        let form = try request.content.decode(UploadForm.self)
+        let upload = try form.upload()
+        let certificates: [Certificate]
+        do {
+            certificates = try Certificate.load(upload.certificate)
+        } catch let error as RCSError {
+            throw Problem(error, field: "certificate")
+        }
+        let leaf = certificates[0]
+        var problems: [ProblemItem] = []
+        var keyDetails: String?
+        var keyMatches: Bool?
+        if let keyBytes = upload.key, !keyBytes.isEmpty {
+            do {
+                let key = try PrivateKey.load(keyBytes, password: upload.password.flatMap { $0.isEmpty ? nil : $0 })
+                keyDetails = key.details
+                keyMatches = key.matches(leaf)
+                if keyMatches == false {
+                    problems.append(ProblemItem(type: "urn:rcs:problem:key-mismatch", field: "key", detail: "the private key does not belong to this certificate"))
+                }
+            } catch let error as RCSError {
+                let problem = Problem(error, field: "key")
+                problems.append(ProblemItem(type: problem.type, field: problem.field, detail: problem.detail))
+            }
+        }
+        var chain: [Certificate] = []
+        do {
+            try request.certificateManager.checkKeyStrength(leaf)
+            let intermediates = Array(certificates.dropFirst()) + ((try? upload.chain.map { try Certificate.load($0) }) ?? nil ?? [])
+            chain = try request.certificateManager.verifyChain(leaf, intermediates: intermediates,
+                                                               at: CertificateManager.timeWithinValidity(leaf))
+        } catch let problem as Problem {
+            problems.append(ProblemItem(type: problem.type, field: problem.field, detail: problem.detail))
+        } catch let failure as ChainVerifier.Failure {
+            let problem = Problem(failure)
+            problems.append(ProblemItem(type: problem.type, field: problem.field, detail: problem.detail))
+        }
+        let deployed = try await Deployment.query(on: request.db).filter(\.$certificate.$id == leaf.sha256Fingerprint).count()
+        let body = Self.response(leaf, chain: chain, keyDetails: keyDetails ?? "", record: nil, deployedCount: deployed)
+        return PreviewResponse(certificate: body, keyDetails: keyDetails, keyMatches: keyMatches, problems: problems)
+    }
+
+    func list(_ request: Request) async throws -> [CertificateResponse] {
+        let records = try await CertificateRecord.query(on: request.db).with(\.$deployments).sort(\.$notAfter).all()
+        return try records.map { record in
+            let entry = try request.keystore.entry(record.id!)
+            return Self.response(entry.certificate, chain: entry.chain, keyDetails: record.keyDetails, record: record,
+                                 deployedCount: record.deployments.count)
+        }
+    }
+
+    func show(_ request: Request) async throws -> CertificateResponse {
+        let record = try await Self.find(request)
+        let entry = try request.keystore.entry(record.id!)
+        let deployments = try await Deployment.query(on: request.db).filter(\.$certificate.$id == record.id!)
+            .with(\.$profile) { $0.with(\.$tenant) }.all()
+        var body = Self.response(entry.certificate, chain: entry.chain, keyDetails: record.keyDetails, record: record,
+                                 deployedCount: deployments.count)
+        body.profiles = try deployments.map {
+            ProfileSummary(id: try $0.profile.requireID(), name: $0.profile.name, tenant: $0.profile.tenant.name)
+        }
+        return body
+    }
+
+    /// The certificate alone, as PEM (public data).
+    func pem(_ request: Request) async throws -> Response {
+        let record = try await Self.find(request)
+        let entry = try request.keystore.entry(record.id!)
+        let response = Response(status: .ok, body: .init(string: entry.certificate.pem))
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "x-pem-file")
+        return response
+    }
+
+    /// Refuses a deployed certificate unless `force=true`, which is audited.
+    func delete(_ request: Request) async throws -> HTTPStatus {
+        let record = try await Self.find(request)
+        let fingerprint = record.id!
+        let force = (try? request.query.get(Bool.self, at: "force")) ?? false
+        let deployments = try await Deployment.query(on: request.db).filter(\.$certificate.$id == fingerprint).count()
+        if deployments > 0 && !force {
+            await request.audit.record("certificate.delete", outcome: "failure", target: fingerprint, detail: "deployed to \(deployments) profile(s)")
+            throw Problem.conflict("certificate-in-use", "the certificate is deployed to \(deployments) recording profile(s): remove it from them first, or delete with force=true (audited)")
+        }
+        try await request.db.transaction { db in
+            try await Deployment.query(on: db).filter(\.$certificate.$id == fingerprint).delete()
+            try await record.delete(on: db)
+        }
+        try request.keystore.remove(fingerprint)
+        await request.audit.record("certificate.delete", target: fingerprint,
+                                   detail: force ? "force=true; was deployed to \(deployments) profile(s)" : record.subjectName)
+        return .noContent
+    }
+
+    static func find(_ request: Request) async throws -> CertificateRecord {
+        let id = try request.parameters.require("certificateID").lowercased()
+        guard Keystore.isFingerprintString(id), let record = try await CertificateRecord.find(id, on: request.db) else {
+            throw Problem.notFound("certificate \(request.parameters.get("certificateID") ?? "")")
+        }
+        return record
+    }
+}

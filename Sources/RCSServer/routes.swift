@@ -1,0 +1,20 @@
+import Vapor
+
+/// Every route. The admin API is behind HTTP Basic and `AdminOnly`; the
+/// recorders' certificate bundle checks its own callers.
+func routes(_ app: Application) throws {
+    try app.register(collection: HealthController())
+    try app.register(collection: OpenAPIController())
+
+    let api = app.grouped("api", "v1").grouped(BasicAuthenticator())
+    try api.register(collection: RecordingCertificatesController())
+
+    let admin = api.grouped(AdminOnly())
+    try admin.register(collection: CertificateController())
+    try admin.register(collection: TrustController())
+    try admin.register(collection: TenantController())
+    try admin.register(collection: ProfileController())
+    try admin.register(collection: CredentialController())
+    try admin.register(collection: AuditController())
+    try admin.register(collection: KeystoreController())
+}

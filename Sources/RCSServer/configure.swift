@@ -37,8 +37,6 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     try await app.autoMigrate()
 
     app.passwords.use(.bcrypt(cost: configuration.bcryptCost))
-    ContentConfiguration.global.use(encoder: JSONEncoder.custom(dates: .iso8601, format: [.sortedKeys]), for: .json)
-    ContentConfiguration.global.use(decoder: JSONDecoder.custom(dates: .iso8601), for: .json)
     app.routes.defaultMaxBodySize = ByteCount(value: configuration.maxBodyBytes)
 
     app.http.server.configuration.hostname = configuration.host

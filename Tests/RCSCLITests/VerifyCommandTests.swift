@@ -43,9 +43,14 @@ import Testing
     }
 
     @Test func expiredCertificateIsRefused() throws {
-        let result = try verify(pki.expiredLeaf, untrusted: pki.intermediateCA)
+        let result = try verify(pki.expiredLeaf, untrusted: pki.backdatedIntermediate, ca: pki.backdatedRoot)
         #expect(result.status == 6)
-        #expect(result.stderr.contains("has expired"))
+        #expect(result.stderr.contains("the certificate has expired"))
+        let then = try verify(pki.expiredLeaf, untrusted: pki.backdatedIntermediate, at: "2021-06-01", ca: pki.backdatedRoot)
+        #expect(then.status == 0, "valid in 2021: \(then.stderr)")
+        let future = try verify(pki.notYetValidLeaf, untrusted: pki.backdatedIntermediate, ca: pki.backdatedRoot)
+        #expect(future.status == 6)
+        #expect(future.stderr.contains("the certificate is not yet valid"))
     }
 
     @Test func validityIsCheckedAtTheGivenTime() throws {

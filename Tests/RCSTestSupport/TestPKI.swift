@@ -35,14 +35,25 @@ public final class TestPKI: Sendable {
     /// Signed by a root nobody trusts.
     public let foreignLeaf: String
     public let foreignRoot: String
-    /// notAfter in the past.
+    /// Valid 2021-2022, under the backdated hierarchy.
     public let expiredLeaf: String
+    /// A root and an intermediate valid 2020-2040, made with `openssl ca -startdate`.
+    public let backdatedRoot: String
+    public let backdatedIntermediate: String
     /// RSA-1024.
     public let weakLeaf: String
     /// Issued by tenant A's (non-CA) certificate.
     public let leafIssuedByLeaf: String
     /// Tenant A's certificate with one signature byte changed.
     public let badSignatureLeaf: String
+    /// Valid 2030-2031, under the backdated hierarchy.
+    public let notYetValidLeaf: String
+
+    /// The private key (PKCS#8 PEM) of one of the odd leaves above.
+    public func key(of certificate: String) -> String {
+        String(certificate.dropLast(4)) + ".key"
+    }
+
     /// An EC key and certificate (unsupported for recordings).
     public let ecKey: String
     public let ecCertificate: String
@@ -110,9 +121,6 @@ public final class TestPKI: Sendable {
         foreignLeaf = f("foreign-leaf.pem")
         try Self.issue(subject: "/CN=Foreign Leaf", key: f("foreign-leaf.key"), out: foreignLeaf, issuer: foreignRoot,
                        issuerKey: f("foreign-root.key"), extensions: "v3_leaf", config: f("ca.cnf"), dir: dir)
-        expiredLeaf = f("expired.pem")
-        try Self.issue(subject: "/CN=Expired Leaf", key: f("expired.key"), out: expiredLeaf, issuer: intermediateCA,
-                       issuerKey: intermediateKey, extensions: "v3_leaf", config: f("ca.cnf"), dir: dir, days: "-1")
         weakLeaf = f("weak.pem")
         try Self.issue(subject: "/CN=Weak Leaf", key: f("weak.key"), out: weakLeaf, issuer: intermediateCA,
                        issuerKey: intermediateKey, extensions: "v3_leaf", config: f("ca.cnf"), dir: dir, bits: 1024)
@@ -125,6 +133,51 @@ public final class TestPKI: Sendable {
         var tampered = [UInt8](der)
         tampered[tampered.count - 10] ^= 0x01 // inside the signature value
         try Data(tampered).write(to: URL(fileURLWithPath: badSignatureLeaf))
+
+        // A backdated hierarchy (2020-2040), so expired and future leaves have CAs
+        // that are valid when the leaves are: `openssl ca` sets any dates.
+        try Self.write(f("ca-db.cnf"), """
+            [ca]
+            default_ca = local
+            [local]
+            database = \(f("index.txt"))
+            new_certs_dir = \(dir.path)
+            serial = \(f("serial.txt"))
+            default_md = sha256
+            policy = anything
+            unique_subject = no
+            copy_extensions = none
+            [anything]
+            commonName = supplied
+            organizationName = optional
+            """)
+        try Self.write(f("index.txt"), "")
+        try Self.write(f("serial.txt"), "1000\n")
+        func signWithCA(_ name: String, subject: String, issuer: String?, issuerKey: String?, extensions: String,
+                        from start: String, to end: String) throws -> String {
+            try Shell.openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f("\(name).key"), "-out", f("\(name).csr"),
+                              "-subj", subject)
+            var arguments = ["ca", "-batch", "-config", f("ca-db.cnf"), "-in", f("\(name).csr"), "-out", f("\(name).pem"),
+                             "-startdate", start, "-enddate", end, "-notext", "-extfile", f("ca.cnf"), "-extensions", extensions]
+            if let issuer, let issuerKey {
+                arguments += ["-cert", issuer, "-keyfile", issuerKey]
+            } else {
+                arguments += ["-selfsign", "-keyfile", f("\(name).key")]
+            }
+            try Shell.opensslArgs(arguments)
+            return f("\(name).pem")
+        }
+        backdatedRoot = try signWithCA("old-root", subject: "/O=RCS Test/CN=RCS Backdated Root CA", issuer: nil, issuerKey: nil,
+                                       extensions: "v3_ca", from: "20200101000000Z", to: "20400101000000Z")
+        backdatedIntermediate = try signWithCA("old-intermediate", subject: "/O=RCS Test/CN=RCS Backdated Intermediate CA",
+                                               issuer: backdatedRoot, issuerKey: f("old-root.key"), extensions: "v3_ca",
+                                               from: "20200101000000Z", to: "20400101000000Z")
+        expiredLeaf = try signWithCA("expired", subject: "/CN=Expired Leaf", issuer: backdatedIntermediate,
+                                     issuerKey: f("old-intermediate.key"), extensions: "v3_leaf",
+                                     from: "20210101000000Z", to: "20220101000000Z")
+        notYetValidLeaf = try signWithCA("future", subject: "/CN=Future Leaf", issuer: backdatedIntermediate,
+                                         issuerKey: f("old-intermediate.key"), extensions: "v3_leaf",
+                                         from: "20300101000000Z", to: "20310101000000Z")
 
         ecKey = f("ec.key")
         ecCertificate = f("ec.pem")

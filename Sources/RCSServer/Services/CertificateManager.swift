@@ -81,7 +81,8 @@ struct CertificateManager {
     /// Expired and not-yet-valid certificates may be imported, so their chain
     /// is checked at a moment they were (or will be) valid; `status` says the rest.
     static func timeWithinValidity(_ certificate: Certificate, now: Date = Date()) -> Date {
-        min(max(now, certificate.notBefore), certificate.notAfter)
+        // OpenSSL counts the notAfter second itself as expired: stay one second inside.
+        min(max(now, certificate.notBefore), certificate.notAfter.addingTimeInterval(-1))
     }
 
     /// The chain above `certificate` to a trusted root of the trust store,

@@ -259,7 +259,7 @@ paths:
       summary: The audit log, newest first
       parameters:
         - {name: actor, in: query, schema: {type: string}}
-        - {name: action, in: query, description: an action, or a prefix ending in "." such as "certificate.", schema: {type: string}}
+        - {name: action, in: query, description: "an action, or a prefix ending in . such as certificate.", schema: {type: string}}
         - {name: tenant, in: query, schema: {type: string}}
         - {name: outcome, in: query, schema: {type: string, enum: [success, failure]}}
         - {name: since, in: query, schema: {type: string, format: date-time}}

@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // System OpenSSL 3 (libssl-dev); the shim wraps macros Swift cannot import.
@@ -23,10 +24,16 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // libxml2 (libxml2-dev) for WebDAV request bodies.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
         // The domain: all OpenSSL calls and unsafe pointer code live here, behind Swift types.
         .target(
             name: "RCSCore",
-            dependencies: ["COpenSSL"]
+            dependencies: ["COpenSSL", "CLibXML2"]
         ),
         // The Vapor app: routes, controllers, Fluent models. Never touches C.
         .target(
@@ -38,6 +45,7 @@ let package = Package(
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]
         ),
         // The thin command line.

@@ -52,6 +52,8 @@ struct ProblemMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
+        } catch let error as DAVResponseError {
+            return error.response()
         } catch {
             let problem = Self.problem(for: error, request: request)
             let body = Problem.Body(type: problem.type, title: problem.title, status: problem.status.code,

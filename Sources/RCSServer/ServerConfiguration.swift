@@ -17,7 +17,11 @@ public struct ServerConfiguration: Sendable {
     /// Largest request body the admin API collects (uploads are small PEM/DER files).
     public var maxBodyBytes = 1 << 20
 
+    /// Largest WebDAV upload (a recording), 413 beyond.
+    public var maxUploadBytes: Int64 = 8 << 30
+
     public init() {}
 
     public var databasePath: String { "\(dataDirectory)/rcs.sqlite" }
+    public var storageDirectory: String { "\(dataDirectory)/storage" }
 }

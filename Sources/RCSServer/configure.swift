@@ -34,6 +34,7 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
 
     app.databases.use(.sqlite(.file(configuration.databasePath)), as: .sqlite)
     app.migrations.add(CreateSchema())
+    app.migrations.add(CreateStorageSchema())
     try await app.autoMigrate()
 
     app.passwords.use(.bcrypt(cost: configuration.bcryptCost))
@@ -53,6 +54,13 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(ProblemMiddleware())
+
+    app.davStore = DAVFileStore(root: configuration.storageDirectory)
+    app.davLocks = DAVLockManager()
+    try FileManager.default.createDirectory(atPath: configuration.storageDirectory, withIntermediateDirectories: true,
+                                            attributes: [.posixPermissions: 0o700])
+    let stale = try app.davStore.removeStaleUploads()
+    if stale > 0 { app.logger.notice("storage: removed \(stale) unfinished upload(s) left by a stop") }
 
     try await createFirstAdmin(app, configuration, notices: notices)
     try await syncKeystore(app)

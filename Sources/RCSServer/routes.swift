@@ -6,6 +6,8 @@ func routes(_ app: Application) throws {
     try app.register(collection: HealthController())
     try app.register(collection: OpenAPIController())
 
+    WebDAVController().register(app.grouped(BasicAuthenticator()))
+
     let api = app.grouped("api", "v1").grouped(BasicAuthenticator())
     try api.register(collection: RecordingCertificatesController())
 

@@ -21,14 +21,15 @@ struct KeystoreCommand: ParsableCommand {
         @Option(name: .customLong("data-dir"), help: ArgumentHelp("Where keystore.pass may be [RCS_DATA_DIR, default ./data].", valueName: "DIR"))
         var dataDirectory: String?
 
-        func open() throws -> Keystore {
+        /// - Parameter create: only `import` and `restore` may start a new keystore.
+        func open(create: Bool = false) throws -> Keystore {
             let environment = ProcessInfo.processInfo.environment
             let data = dataDirectory ?? environment["RCS_DATA_DIR"] ?? "./data"
             let path = directory ?? environment["RCS_KEYSTORE_DIR"] ?? "./keystore"
             let (password, _) = try SecretFile.keystorePassword(environment: environment, dataDirectory: data, generate: false)
             var iterations = PrivateKey.defaultKDFIterations
             if let value = environment["RCS_KDF_ITERATIONS"].flatMap(Int.init) { iterations = max(value, 1000) }
-            return try Keystore(directory: path, password: password, kdfIterations: iterations)
+            return try Keystore(directory: path, password: password, kdfIterations: iterations, create: create)
         }
     }
 
@@ -71,7 +72,7 @@ struct KeystoreCommand: ParsableCommand {
                 guard privateKey.bits >= 2048 else {
                     throw RCSError(.unsupportedKeyType, "the key has \(privateKey.bits) bits: recording keys must be RSA of at least 2048 bits")
                 }
-                let keystore = try location.open()
+                let keystore = try location.open(create: true)
                 let fingerprint = try keystore.add(certificate: certificates[0], key: privateKey, chain: Array(certificates.dropFirst()))
                 print("imported \(certificates[0].subjectName) as \(fingerprint)")
             }
@@ -107,7 +108,7 @@ struct KeystoreCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                let keystore = try location.open()
+                let keystore = try location.open(create: true)
                 let bytes = try readAll(archive)
                 guard let text = String(validating: bytes, as: UTF8.self) else { throw RCSError(.notPEMOrDER, "\(archive) is not a text archive") }
                 let report = try keystore.restore(archive: text, archivePassword: try archivePasswordFile.map(SecretFile.readFirstLine))

@@ -27,6 +27,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as RCSError {
         printError("rcs: error: \(error.description)")
         throw ExitCode(error.code.exitCode)
+    } catch let error as KeystoreError {
+        printError("rcs: error: \(error.description)")
+        throw ExitCode(2)
     }
 }
 

@@ -17,7 +17,9 @@ public final class AtomicOutput {
     public private(set) var count: UInt64 = 0
 
     /// Opens `path` for atomic writing; `-` writes straight to standard output.
-    public init(path: String, mode: mode_t = 0o644, bufferSize: Int = 1 << 20) throws {
+    /// - Parameter temporaryPrefix: the temporary file is named `<prefix>upload-<name>-XXXXXX`
+    ///   (default `.`: a hidden file beside the target).
+    public init(path: String, mode: mode_t = 0o644, bufferSize: Int = 1 << 20, temporaryPrefix: String = ".") throws {
         self.path = path
         buffer = .allocate(byteCount: bufferSize, alignment: 16)
         if path == "-" {
@@ -32,7 +34,8 @@ public final class AtomicOutput {
             buffer.deallocate()
             throw RCSError(.io, "\(path) names a directory, not a file")
         }
-        var template = Array("\(directory.isEmpty ? "/" : directory)/.\(name).rcs-XXXXXX".utf8CString)
+        let shortName = String(name.prefix(100))
+        var template = Array("\(directory.isEmpty ? "/" : directory)/\(temporaryPrefix)upload-\(shortName).rcs-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))

@@ -10,9 +10,10 @@ import Foundation
 /// 2. Commit point: `keystore.key.pem.next` is renamed over `keystore.key.pem`.
 /// 3. Every other `.next` is renamed over its key.
 ///
-/// A crash before 2 leaves the old password working (and the new one too:
-/// opening with it rolls the change forward). A crash after 2 leaves the new
-/// password working; opening with it finishes step 3.
+/// A crash before 2 leaves the old password working (and, once the keystore
+/// key's `.next` is complete, the new one too: opening with it rolls the change
+/// forward). A crash after 2 leaves the new password working; opening with it
+/// finishes step 3.
 extension Keystore {
     /// Re-encrypts every key under `newPassword`; `progress` hears (done, total).
     public func changePassword(to newPassword: String, progress: ((Int, Int) -> Void)? = nil) throws {
@@ -56,6 +57,7 @@ extension Keystore {
                     try FileManager.default.removeItem(atPath: pending)
                 }
             }
+            try removeUnfinishedNextFiles(directory: directory)
             syncDirectory(directory)
             return key
         }
@@ -63,10 +65,21 @@ extension Keystore {
             // The new password of a change that stopped before its commit point: roll forward.
             try rename(next, path)
             try finishRenames(directory: directory)
+            try removeUnfinishedNextFiles(directory: directory)
             syncDirectory(directory)
             return key
         }
         throw RCSError(.wrongPassword, "the keystore password does not open \(path): check RCS_KEYSTORE_PASSWORD or RCS_KEYSTORE_PASSWORD_FILE (nothing was changed)")
+    }
+
+    /// Drops the temporary files of `.next` writes a crash cut short (AtomicOutput's
+    /// hidden `.…key.pem.next.rcs-XXXXXX`): never renamed, so never part of the keystore,
+    /// yet each holds (part of) an encrypted key. Only the lock holder writes here.
+    static func removeUnfinishedNextFiles(directory: String) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory)
+        where name.hasPrefix(".") && name.contains(Keystore.FileKind.key.suffix + nextSuffix + ".rcs-") {
+            try FileManager.default.removeItem(atPath: "\(directory)/\(name)")
+        }
     }
 
     static func finishRenames(directory: String) throws {

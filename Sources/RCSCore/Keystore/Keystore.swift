@@ -47,8 +47,14 @@ public final class Keystore: @unchecked Sendable {
     /// Opens (or creates) the keystore at `directory` with `password`.
     /// - Throws: `wrongPassword` when the password does not open the keystore
     ///   (nothing is touched then); `io` when another process holds it.
-    public init(directory: String, password: String, kdfIterations: Int = PrivateKey.defaultKDFIterations) throws {
+    /// - Parameter create: make a new keystore when there is none (`rcs serve`); when
+    ///   false, a missing keystore is an error (a mistyped path must not create one).
+    public init(directory: String, password: String, kdfIterations: Int = PrivateKey.defaultKDFIterations,
+                create: Bool = true) throws {
         guard !password.isEmpty else { throw RCSError(.passwordRequired, "the keystore password is empty") }
+        if !create && !FileManager.default.fileExists(atPath: "\(directory)/\(Self.keystoreKeyFile)") {
+            throw RCSError(.io, "there is no keystore at \(directory) (no \(Self.keystoreKeyFile)): check --keystore or RCS_KEYSTORE_DIR")
+        }
         self.directory = directory
         self._password = password
         self.kdfIterations = kdfIterations

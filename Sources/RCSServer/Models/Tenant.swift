@@ -1,4 +1,5 @@
 import Fluent
+import RCSCore
 import Vapor
 
 /// A customer of the contact centre; its name is the slug of `/webdav/<tenant>/`.
@@ -14,8 +15,5 @@ final class Tenant: Model, @unchecked Sendable {
     init(name: String) { self.name = name }
 
     /// a-z, 0-9 and inner hyphens, 1 to 63 characters: safe in a URL path and a directory name.
-    static func isValidName(_ name: String) -> Bool {
-        guard (1...63).contains(name.utf8.count), name.first != "-", name.last != "-" else { return false }
-        return name.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 }
-    }
+    static func isValidName(_ name: String) -> Bool { DAVPath.isValidTenantName(name) }
 }

@@ -1,0 +1,44 @@
+import Fluent
+
+/// WebDAV dead properties and the recording catalog.
+struct CreateStorageSchema: AsyncMigration {
+    func prepare(on database: Database) async throws {
+        try await database.schema(DAVProperty.schema)
+            .id()
+            .field("tenant", .string, .required)
+            .field("path", .string, .required)
+            .field("namespace", .string, .required)
+            .field("name", .string, .required)
+            .field("xml", .string, .required)
+            .field("text", .string, .required)
+            .unique(on: "tenant", "path", "namespace", "name")
+            .create()
+        try await database.schema(Recording.schema)
+            .id()
+            .field("tenant_id", .uuid, .required, .references(Tenant.schema, "id"))
+            .field("path", .string, .required)
+            .field("size", .int64, .required)
+            .field("modified_at", .datetime, .required)
+            .field("indexed_at", .datetime)
+            .field("layout", .string, .required)
+            .field("encrypted", .bool, .required)
+            .field("envelope_json", .string)
+            .field("note", .string)
+            .field("metadata_json", .string, .required)
+            .unique(on: "tenant_id", "path")
+            .create()
+        try await database.schema(RecordingRecipient.schema)
+            .id()
+            .field("recording_id", .uuid, .required, .references(Recording.schema, "id", onDelete: .cascade))
+            .field("issuer_dn", .string)
+            .field("serial_number", .string)
+            .field("subject_key_identifier", .string)
+            .create()
+    }
+
+    func revert(on database: Database) async throws {
+        try await database.schema(RecordingRecipient.schema).delete()
+        try await database.schema(Recording.schema).delete()
+        try await database.schema(DAVProperty.schema).delete()
+    }
+}

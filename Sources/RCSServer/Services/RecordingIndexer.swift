@@ -1,0 +1,145 @@
+import Fluent
+import RCSCore
+import Vapor
+
+/// Keeps the catalog in step with storage: what each file is (an envelope and
+/// for whom, an externally keyed media file, or plain), and the recorder's
+/// metadata (the `<file>.json` sidecar and WebDAV properties).
+///
+/// Genesys MCP layout: the media file is AES-encrypted audio and the CMS
+/// envelope carrying its key is in the sidecar's `"envelope"` field (base64
+/// of the DER or PEM envelope). See docs/webdav.md.
+struct RecordingIndexer {
+    let db: Database
+    let store: DAVFileStore
+    let threadPool: NIOThreadPool
+    let logger: Logger
+
+    static let sidecarSuffix = ".json"
+    static let externalEnvelopeField = "envelope"
+    static let maxSidecarBytes = 1 << 20
+
+    /// The file at `path` changed (written, copied, moved in): index it.
+    /// A sidecar re-indexes its media file.
+    func index(_ path: DAVPath, tenant: Tenant) async throws {
+        if path.name.hasSuffix(Self.sidecarSuffix) && path.name.count > Self.sidecarSuffix.count {
+            let media = path.parent!.appending(String(path.name.dropLast(Self.sidecarSuffix.count)))
+            let store = self.store
+            if try await threadPool.runIfActive({ try store.info(media) })?.isCollection == false {
+                try await index(media, tenant: tenant)
+            }
+            return
+        }
+        let store = self.store
+        guard let info = try await threadPool.runIfActive({ try store.info(path) }), !info.isCollection else {
+            try await remove(under: path, tenant: tenant)
+            return
+        }
+        let sidecar = path.parent!.appending(path.name + Self.sidecarSuffix)
+        let (envelope, failure, sidecarData) = try await threadPool.runIfActive { () -> (EnvelopeSummary?, String?, Data?) in
+            let sidecarData = Self.readSidecar(try store.filePath(sidecar))
+            do {
+                return (try EnvelopeSummary.read(path: try store.filePath(path)), nil, sidecarData)
+            } catch let error as RCSError {
+                return (nil, error.reason, sidecarData)
+            }
+        }
+        let metadata = sidecarData.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+        var layout = Recording.Layout.plain
+        var summary = envelope
+        var note = failure
+        if envelope != nil {
+            layout = .envelope
+            note = nil
+        } else if let carried = metadata[Self.externalEnvelopeField] as? String {
+            do {
+                guard let bytes = Data(base64Encoded: carried, options: .ignoreUnknownCharacters) else {
+                    throw RCSError(.notPEMOrDER, "the \"\(Self.externalEnvelopeField)\" field is not base64")
+                }
+                summary = try EnvelopeSummary.read(bytes: [UInt8](bytes))
+                layout = .externalEnvelope
+                note = nil
+            } catch let error as RCSError {
+                note = "the metadata's \"\(Self.externalEnvelopeField)\" field is not an envelope: \(error.reason)"
+            }
+        }
+        var combined = metadata
+        combined.removeValue(forKey: Self.externalEnvelopeField)
+        let properties = try await DAVProperty.query(on: db).filter(\.$tenant == path.tenant).filter(\.$path == path.relative).all()
+        if !properties.isEmpty {
+            combined["properties"] = Dictionary(properties.map { ("{\($0.namespace)}\($0.name)", $0.text) }, uniquingKeysWith: { a, _ in a })
+        }
+        let metadataJSON = String(decoding: try JSONSerialization.data(withJSONObject: combined, options: [.sortedKeys]), as: UTF8.self)
+        let envelopeJSON = try summary.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let tenantID = try tenant.requireID()
+        let layoutValue = layout
+        let noteValue = note
+        let finalSummary = summary
+        try await db.transaction { db in
+            let recording = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$path == path.relative).first()
+                ?? Recording()
+            recording.$tenant.id = tenantID
+            recording.path = path.relative
+            recording.size = Int64(info.size)
+            recording.modifiedAt = info.modified
+            recording.layout = layoutValue
+            recording.encrypted = finalSummary != nil
+            recording.envelopeJSON = envelopeJSON
+            recording.note = noteValue
+            recording.metadataJSON = metadataJSON
+            try await recording.save(on: db)
+            let recordingID = try recording.requireID()
+            try await RecordingRecipient.query(on: db).filter(\.$recording.$id == recordingID).delete()
+            for recipient in finalSummary?.recipients ?? [] {
+                let row = RecordingRecipient()
+                row.$recording.id = recordingID
+                row.issuerDN = recipient.issuerDN
+                row.serialNumber = recipient.serialNumber
+                row.subjectKeyIdentifier = recipient.subjectKeyIdentifier
+                try await row.create(on: db)
+            }
+        }
+    }
+
+    /// Indexes every file at or below `path`.
+    func indexTree(_ path: DAVPath, tenant: Tenant) async throws {
+        let store = self.store
+        guard let info = try await threadPool.runIfActive({ try store.info(path) }) else { return }
+        guard info.isCollection else { return try await index(path, tenant: tenant) }
+        for name in try await threadPool.runIfActive({ try store.children(path) }) {
+            try await indexTree(path.appending(name), tenant: tenant)
+        }
+    }
+
+    /// Forgets everything at or below `path`.
+    func remove(under path: DAVPath, tenant: Tenant) async throws {
+        let tenantID = try tenant.requireID()
+        if path.isTenantRoot {
+            try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).delete()
+            return
+        }
+        try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$path == path.relative).delete()
+        // LIKE narrows (its wildcards may over-match names with _ or %); the prefix test decides.
+        let prefix = path.relative + "/"
+        let candidates = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID)
+            .filter(\.$path, .custom("LIKE"), prefix + "%").all()
+        let ids = candidates.filter { $0.path.hasPrefix(prefix) }.compactMap(\.id)
+        if !ids.isEmpty { try await Recording.query(on: db).filter(\.$id ~~ ids).delete() }
+    }
+
+    /// Re-indexes a tenant from scratch: rows for files that are gone are dropped.
+    func rebuild(tenant: Tenant) async throws -> Int {
+        let root = DAVPath(tenant: tenant.name, segments: [])
+        try await remove(under: root, tenant: tenant)
+        try await indexTree(root, tenant: tenant)
+        return try await Recording.query(on: db).filter(\.$tenant.$id == (try tenant.requireID())).count()
+    }
+
+    /// A sidecar's bytes (bounded); nil when absent or too large.
+    static func readSidecar(_ path: String) -> Data? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: maxSidecarBytes + 1), data.count <= maxSidecarBytes else { return nil }
+        return data
+    }
+}

@@ -6,6 +6,13 @@ extension Application {
     private struct ConfigurationKey: StorageKey { typealias Value = ServerConfiguration }
     private struct KeystoreKey: StorageKey { typealias Value = Keystore }
     private struct AdminCacheKey: StorageKey { typealias Value = CredentialCache }
+    private struct PublicTLSKey: StorageKey { typealias Value = TLSConfiguration }
+
+    /// HTTPS settings for the public listener, when --tls-cert/--tls-key are given.
+    var publicTLS: TLSConfiguration? {
+        get { storage[PublicTLSKey.self] }
+        set { storage[PublicTLSKey.self] = newValue }
+    }
 
     var rcsConfiguration: ServerConfiguration {
         get { storage[ConfigurationKey.self]! }
@@ -31,6 +38,15 @@ extension Application {
 }
 
 extension Request {
+    /// The client's address: the front's header on the private socket, else the peer's.
+    var clientAddress: String? {
+        if remoteAddress?.port == nil || remoteAddress?.ipAddress == nil,
+           let forwarded = headers.first(name: FrontServer.clientAddressHeader) {
+            return forwarded
+        }
+        return remoteAddress?.ipAddress
+    }
+
     var keystore: Keystore { application.keystore }
     var certificateManager: CertificateManager { application.certificateManager }
     var audit: Auditor { Auditor(request: self) }

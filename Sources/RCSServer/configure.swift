@@ -43,9 +43,10 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     app.http.server.configuration.hostname = configuration.host
     app.http.server.configuration.port = configuration.port
     if let certificatePath = configuration.tlsCertificate, let keyPath = configuration.tlsKey {
-        app.http.server.configuration.tlsConfiguration = .makeServerConfiguration(
+        app.publicTLS = .makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
+        app.http.server.configuration.tlsConfiguration = app.publicTLS
     } else if configuration.tlsCertificate != nil || configuration.tlsKey != nil {
         throw RCSError(.wrongKind, "give both --tls-cert and --tls-key for HTTPS")
     }
@@ -54,6 +55,7 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(ProblemMiddleware())
+    app.middleware.use(WebDAVMethodGuard())
 
     app.davStore = DAVFileStore(root: configuration.storageDirectory)
     app.davLocks = DAVLockManager()
@@ -64,6 +66,7 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
 
     try await createFirstAdmin(app, configuration, notices: notices)
     try await syncKeystore(app)
+    try await reconcileCatalog(app)
     try routes(app)
 }
 
@@ -119,4 +122,15 @@ func syncKeystore(_ app: Application) async throws {
         try await Deployment.query(on: app.db).filter(\.$certificate.$id == record.id!).delete()
         try await record.delete(on: app.db)
     }
+}
+
+/// Brings the catalog in line with storage after a stop: files that changed or
+/// appeared are indexed, rows for files that are gone are dropped.
+func reconcileCatalog(_ app: Application) async throws {
+    var changed = 0
+    for tenant in try await Tenant.query(on: app.db).all() {
+        let indexer = RecordingIndexer(db: app.db, store: app.davStore, threadPool: app.threadPool, logger: app.logger)
+        changed += try await indexer.reconcile(tenant: tenant)
+    }
+    if changed > 0 { app.logger.notice("catalog: \(changed) recording(s) re-indexed or dropped to match storage") }
 }

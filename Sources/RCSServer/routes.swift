@@ -11,6 +11,9 @@ func routes(_ app: Application) throws {
     let api = app.grouped("api", "v1").grouped(BasicAuthenticator())
     try api.register(collection: RecordingCertificatesController())
 
+    let playback = app.grouped("rcs", "api", "v1").grouped(BasicAuthenticator())
+    try playback.register(collection: RecordingController())
+
     let admin = api.grouped(AdminOnly())
     try admin.register(collection: CertificateController())
     try admin.register(collection: TrustController())

@@ -23,6 +23,6 @@ struct RCS: AsyncParsableCommand {
         """,
         version: RCSVersion.string,
         subcommands: [ServeCommand.self, InspectCommand.self, EncryptCommand.self, DecryptCommand.self, VerifyCommand.self,
-                      KeystoreCommand.self]
+                      KeystoreCommand.self, CatalogCommand.self]
     )
 }

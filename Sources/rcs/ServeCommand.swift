@@ -37,6 +37,14 @@ struct ServeCommand: AsyncParsableCommand {
     var tlsKey: String?
 
     func run() async throws {
+        let configuration = try makeConfiguration()
+        try await reportingErrorsAsync {
+            try await RCSServerMain.run(configuration)
+        }
+    }
+
+    /// Flags, else environment variables, else defaults.
+    func makeConfiguration() throws -> ServerConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = ServerConfiguration()
         configuration.environment = environment
@@ -51,8 +59,10 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.tlsKey = tlsKey ?? environment["RCS_TLS_KEY"]
         if let iterations = environment["RCS_KDF_ITERATIONS"].flatMap(Int.init) { configuration.kdfIterations = max(iterations, 1000) }
         if let cost = environment["RCS_BCRYPT_COST"].flatMap(Int.init) { configuration.bcryptCost = min(max(cost, 4), 31) }
-        try await reportingErrorsAsync {
-            try await RCSServerMain.run(configuration)
+        if let text = environment["RCS_MAX_UPLOAD_BYTES"] {
+            guard let bytes = Int64(text), bytes > 0 else { throw ValidationError("RCS_MAX_UPLOAD_BYTES must be a positive number of bytes") }
+            configuration.maxUploadBytes = bytes
         }
+        return configuration
     }
 }

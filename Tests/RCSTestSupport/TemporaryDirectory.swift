@@ -17,11 +17,18 @@ public final class TemporaryDirectory: Sendable {
 
     /// Writes random bytes to a new file and returns its path.
     public func randomFile(_ name: String, size: Int) throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: size)
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
         let path = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? output.close() }
+        let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        defer { try? random.close() }
+        var left = size
+        while left > 0 {
+            let chunk = try random.read(upToCount: min(left, 1 << 20)) ?? Data()
+            try output.write(contentsOf: chunk)
+            left -= chunk.count
+        }
         return path
     }
 }

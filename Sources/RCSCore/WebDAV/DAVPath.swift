@@ -45,6 +45,8 @@ public struct DAVPath: Hashable, Sendable, CustomStringConvertible {
     /// Parses a raw URL path such as `/webdav/acme/calls/a%20b.wav`.
     /// Returns nil for `/webdav` and `/webdav/` (no tenant).
     public static func parse(urlPath raw: String) throws -> DAVPath? {
+        // A fragment never belongs in a request (litmus flags servers that act on one).
+        guard !raw.contains("#") else { throw RCSError(.wrongKind, "a request URI must not contain a fragment (#)") }
         let path = raw.split(separator: "?", maxSplits: 1).first.map(String.init) ?? raw
         var parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard parts.first == prefix else { throw RCSError(.wrongKind, "not a WebDAV path") }

@@ -204,9 +204,11 @@ struct CertificateController: RouteCollection {
         let fingerprint = record.id!
         let force = (try? request.query.get(Bool.self, at: "force")) ?? false
         let deployments = try await Deployment.query(on: request.db).filter(\.$certificate.$id == fingerprint).count()
-        if deployments > 0 && !force {
-            await request.audit.record("certificate.delete", outcome: "failure", target: fingerprint, detail: "deployed to \(deployments) profile(s)")
-            throw Problem.conflict("certificate-in-use", "the certificate is deployed to \(deployments) recording profile(s): remove it from them first, or delete with force=true (audited)")
+        let recordings = try await Self.recordingsOpened(by: try request.keystore.entry(fingerprint).certificate, on: request.db)
+        if (deployments > 0 || recordings > 0) && !force {
+            let why = "deployed to \(deployments) profile(s); its key opens \(recordings) stored recording(s)"
+            await request.audit.record("certificate.delete", outcome: "failure", target: fingerprint, detail: why)
+            throw Problem.conflict("certificate-in-use", "the certificate is \(why): without it they cannot be played. Remove it from the profiles first, or delete with force=true (audited)")
         }
         try await request.db.transaction { db in
             try await Deployment.query(on: db).filter(\.$certificate.$id == fingerprint).delete()
@@ -214,8 +216,20 @@ struct CertificateController: RouteCollection {
         }
         try request.keystore.remove(fingerprint)
         await request.audit.record("certificate.delete", target: fingerprint,
-                                   detail: force ? "force=true; was deployed to \(deployments) profile(s)" : record.subjectName)
+                                   detail: force ? "force=true; was deployed to \(deployments) profile(s), opened \(recordings) recording(s)" : record.subjectName)
         return .noContent
+    }
+
+    /// How many catalogued recordings name this certificate as a recipient.
+    static func recordingsOpened(by certificate: Certificate, on db: Database) async throws -> Int {
+        // Stored as `rcs inspect` shows it: uppercase hex with colons.
+        let ski = certificate.subjectKeyIdentifier.map { $0.map { String(format: "%02X", $0) }.joined(separator: ":") }
+        return try await RecordingRecipient.query(on: db).group(.or) { group in
+            group.group(.and) { byIssuer in
+                byIssuer.filter(\.$issuerDN == certificate.issuerDN).filter(\.$serialNumber == certificate.serialNumberHex)
+            }
+            if let ski { group.filter(\.$subjectKeyIdentifier == ski) }
+        }.count()
     }
 
     static func find(_ request: Request) async throws -> CertificateRecord {

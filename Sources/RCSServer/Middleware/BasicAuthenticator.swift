@@ -18,7 +18,7 @@ struct BasicAuthenticator: AsyncMiddleware {
     private func authenticate(_ basic: BasicAuthorization, _ request: Request) async throws {
         let cache = request.application.adminCache
         let username = String(basic.username.prefix(128))
-        let address = request.remoteAddress?.ipAddress ?? "unknown"
+        let address = request.clientAddress ?? "unknown"
         if cache.isThrottled(username) || cache.isThrottled("addr:" + address) {
             throw Problem(.tooManyRequests, "too-many-attempts", "Too many failed sign-ins",
                           detail: "too many failed attempts for this account or address; wait a few minutes")

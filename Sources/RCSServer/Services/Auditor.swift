@@ -14,7 +14,7 @@ struct Auditor {
         event.tenant = tenant ?? request.principal?.tenantName
         event.target = target
         event.outcome = outcome
-        event.remoteAddress = request.remoteAddress?.ipAddress
+        event.remoteAddress = request.clientAddress
         event.requestID = request.headers.first(name: "X-Request-ID") ?? request.id
         event.detail = detail
         do {

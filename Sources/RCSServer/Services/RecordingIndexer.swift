@@ -127,6 +127,47 @@ struct RecordingIndexer {
         if !ids.isEmpty { try await Recording.query(on: db).filter(\.$id ~~ ids).delete() }
     }
 
+    /// Indexes files that are new or changed (size or time) and drops rows for
+    /// files that are gone; returns how many rows changed.
+    func reconcile(tenant: Tenant) async throws -> Int {
+        let tenantID = try tenant.requireID()
+        let rows = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).all()
+        var known = Dictionary(rows.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        let files = try await files(under: DAVPath(tenant: tenant.name, segments: []))
+        var changed = 0
+        for (path, info) in files where !path.name.hasSuffix(Self.sidecarSuffix) {
+            if let row = known.removeValue(forKey: path.relative), row.size == Int64(info.size),
+               abs(row.modifiedAt.timeIntervalSince(info.modified)) < 1 {
+                continue
+            }
+            try await index(path, tenant: tenant)
+            changed += 1
+        }
+        for row in known.values {
+            try await row.delete(on: db)
+            changed += 1
+        }
+        return changed
+    }
+
+    /// Every file at or below `path`, with its information.
+    func files(under path: DAVPath) async throws -> [(DAVPath, DAVFileStore.Info)] {
+        let store = self.store
+        return try await threadPool.runIfActive {
+            var result: [(DAVPath, DAVFileStore.Info)] = []
+            var pending = [path]
+            while let current = pending.popLast() {
+                guard let info = try store.info(current) else { continue }
+                if info.isCollection {
+                    pending += try store.children(current).map { current.appending($0) }
+                } else {
+                    result.append((current, info))
+                }
+            }
+            return result
+        }
+    }
+
     /// Re-indexes a tenant from scratch: rows for files that are gone are dropped.
     func rebuild(tenant: Tenant) async throws -> Int {
         let root = DAVPath(tenant: tenant.name, segments: [])

@@ -25,6 +25,10 @@ struct WebDAVController {
         if case let .credential(_, _, role, _, _) = principal, role != .recorder {
             throw Problem(.forbidden, "forbidden", "Forbidden", detail: "player credentials have no WebDAV access: play recordings through /rcs/api/v1")
         }
+        // Vapor splits a fragment off the path; a request URI must not carry one.
+        guard request.url.fragment == nil else {
+            throw Problem.badRequest("invalid-path", "a request URI must not contain a fragment (#)")
+        }
         let path: DAVPath?
         do {
             path = try DAVPath.parse(urlPath: request.url.path)
@@ -81,6 +85,19 @@ struct WebDAVController {
         response.headers.replaceOrAdd(name: .allow, value: Self.allow)
         response.headers.replaceOrAdd(name: "MS-Author-Via", value: "DAV")
         return response
+    }
+}
+
+/// Methods outside WebDAV's set get 405 with `Allow` (the router alone would say 404).
+struct WebDAVMethodGuard: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        let path = request.url.path
+        if (path == "/webdav" || path.hasPrefix("/webdav/")) && !WebDAVController.methods.contains(request.method) {
+            let response = Response(status: .methodNotAllowed)
+            response.headers.replaceOrAdd(name: .allow, value: WebDAVController.allow)
+            return response
+        }
+        return try await next.respond(to: request)
     }
 }
 

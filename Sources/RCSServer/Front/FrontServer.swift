@@ -15,6 +15,8 @@ import NIOSSL
 enum FrontServer {
     /// The header carrying the client's address to the application; a client cannot set it.
     static let clientAddressHeader = "RCS-Client-Address"
+    /// Recordings are large: read up to 1 MiB at a time, not NIO's default 64 KiB.
+    static let largeReads = AdaptiveRecvByteBufferAllocator(minimum: 64 << 10, initial: 256 << 10, maximum: 1 << 20)
 
     static func start(host: String, port: Int, tls: NIOSSLContext?, backend: SocketAddress,
                       group: EventLoopGroup, logger: Logger) async throws -> Channel {
@@ -23,6 +25,7 @@ enum FrontServer {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelOption(ChannelOptions.recvAllocator, value: FrontServer.largeReads)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations
@@ -64,6 +67,7 @@ final class FrontConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                                           eventLoop: loop)
         let handler = NIOLoopBound(self, eventLoop: loop)
         ClientBootstrap(group: loop)
+            .channelOption(ChannelOptions.recvAllocator, value: FrontServer.largeReads)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(HTTPRequestEncoder())

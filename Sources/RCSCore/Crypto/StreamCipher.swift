@@ -13,7 +13,8 @@ public final class StreamCipher {
     /// - Parameters:
     ///   - name: an OpenSSL cipher name such as "AES-256-CBC" or "AES-128-GCM".
     ///   - encrypting: true to encrypt, false to decrypt.
-    public init(name: String, key: [UInt8], iv: [UInt8], encrypting: Bool) throws {
+    /// - Parameter padding: PKCS#7 padding for block modes (off to decrypt whole blocks from the middle).
+    public init(name: String, key: [UInt8], iv: [UInt8], encrypting: Bool, padding: Bool = true) throws {
         guard let cipher = EVP_CIPHER_fetch(nil, name, nil) else {
             throw OpenSSLErrorQueue.error(.unsupportedAlgorithm, "cipher \(name) is not available")
         }
@@ -45,6 +46,7 @@ public final class StreamCipher {
         guard EVP_CipherInit_ex2(ctx, nil, key, iv, enc, nil) == 1 else {
             throw OpenSSLErrorQueue.error(.internalError, "cannot key \(name)")
         }
+        if !padding { EVP_CIPHER_CTX_set_padding(ctx, 0) }
     }
 
     deinit {

@@ -18,7 +18,7 @@ public struct EnvelopeDecryptor: Sendable {
     /// it carries on with a random key, so the failure surfaces later exactly
     /// like damaged content, and PKCS#1 v1.5 errors never become a padding
     /// oracle (OpenSSL 3.0 has no implicit rejection).
-    func contentKey(for header: EnvelopeHeader) throws -> [UInt8] {
+    public func contentKey(for header: EnvelopeHeader) throws -> [UInt8] {
         let keyLength = header.contentEncryption.keyLength
         let random = try randomBytes(keyLength)
         let candidates: [Recipient]

@@ -237,6 +237,42 @@ public final class EnvelopeReader {
         try leave("the encrypted content")
     }
 
+    /// Instead of streaming the content: records where each piece of ciphertext
+    /// lies in the input (offset, length), skipping it. Used once per envelope
+    /// to build a `EnvelopeContentMap` for random access.
+    public func mapContent() throws -> [(offset: UInt64, length: UInt64)] {
+        precondition(header != nil, "readHeader first")
+        var pieces: [(offset: UInt64, length: UInt64)] = []
+        if case .at = open.last!, let length = header.contentLength {
+            pieces.append((input.offset, length))
+            guard try input.skip(length) else { throw RCSError(.truncatedEnvelope, "the envelope ends in the middle of its encrypted content") }
+            open.removeLast()
+            return pieces
+        }
+        try mapConstructed(&pieces, depth: 0)
+        return pieces
+    }
+
+    private func mapConstructed(_ pieces: inout [(offset: UInt64, length: UInt64)], depth: Int) throws {
+        guard depth < 8 else { throw RCSError(.malformedEnvelope, "encrypted content nested too deeply") }
+        while try !atEndOfOpenElement() {
+            let tl = try readTagAndLength("a content chunk")
+            switch tl.identifier {
+            case 0x04:
+                try push(tl)
+                if tl.length! > 0 { pieces.append((input.offset, tl.length!)) }
+                guard try input.skip(tl.length!) else { throw RCSError(.truncatedEnvelope, "the envelope ends in the middle of its encrypted content") }
+                open.removeLast()
+            case 0x24:
+                try push(tl)
+                try mapConstructed(&pieces, depth: depth + 1)
+            default:
+                throw RCSError(.malformedEnvelope, "unexpected ASN.1 tag 0x\(String(tl.identifier, radix: 16)) inside the encrypted content")
+            }
+        }
+        try leave("the encrypted content")
+    }
+
     /// Reads what follows the content; returns AES-GCM's tag for AuthEnvelopedData.
     /// Fails unless every structure closes properly and nothing follows.
     public func readTrailer() throws -> [UInt8]? {

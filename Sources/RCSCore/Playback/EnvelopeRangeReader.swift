@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Decrypts any plaintext byte range of a DER envelope file, reading only the
+/// ciphertext blocks the range needs (and, for CBC, the block before them).
+/// A range near the end of a long recording costs what one at the start does.
+///
+/// For AES-GCM, blocks decrypted this way are not authenticated: callers must
+/// `verifyTag()` once (and remember the result) before releasing any of them.
+public final class EnvelopeRangeReader {
+    public let map: EnvelopeContentMap
+    private let fd: Int32
+    private let key: [UInt8]
+    private let blockName: String
+    /// The plaintext length, known once computed (CBC needs the key for its padding).
+    public private(set) var plaintextLength: UInt64
+
+    static let block: UInt64 = 16
+
+    public init(path: String, map: EnvelopeContentMap, contentKey: [UInt8]) throws {
+        self.map = map
+        self.key = contentKey
+        let bits = contentKey.count * 8
+        blockName = map.isGCM ? "AES-\(bits)-CTR" : "AES-\(bits)-CBC"
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RCSError(.io, "cannot open the recording: \(String(cString: strerror(errno)))") }
+        plaintextLength = map.ciphertextLength
+        if !map.isGCM {
+            guard map.ciphertextLength >= Self.block, map.ciphertextLength % Self.block == 0 else {
+                close(fd)
+                throw RCSError(.malformedEnvelope, "the CBC ciphertext is not a whole number of blocks")
+            }
+            do {
+                plaintextLength = map.ciphertextLength - UInt64(try paddingLength())
+            } catch {
+                close(fd)
+                throw error
+            }
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// PKCS#7 padding of the last block: the content did not decrypt if it is not valid.
+    private func paddingLength() throws -> Int {
+        let last = try decryptBlocks(first: map.ciphertextLength / Self.block - 1, count: 1)
+        let pad = Int(last[15])
+        guard (1...16).contains(pad), last.suffix(pad).allSatisfy({ Int($0) == pad }) else {
+            throw RCSError(.decryptionFailed, "the content does not decrypt: wrong key, or the envelope is damaged")
+        }
+        return pad
+    }
+
+    /// Plaintext bytes [range) to `body`, in pieces of at most `chunk` bytes.
+    public func read(_ range: Range<UInt64>, chunk: UInt64 = 1 << 20, _ body: ([UInt8]) throws -> Void) throws {
+        precondition(range.upperBound <= plaintextLength, "range beyond the plaintext")
+        var position = range.lowerBound
+        while position < range.upperBound {
+            let end = min(range.upperBound, position + chunk)
+            let firstBlock = position / Self.block
+            let lastBlock = (end - 1) / Self.block
+            let blocks = try decryptBlocks(first: firstBlock, count: lastBlock - firstBlock + 1)
+            let skip = Int(position - firstBlock * Self.block)
+            try body(Array(blocks[skip..<(skip + Int(end - position))]))
+            position = end
+        }
+    }
+
+    /// Decrypts whole ciphertext blocks [first, first + count).
+    func decryptBlocks(first: UInt64, count: UInt64) throws -> [UInt8] {
+        let iv: [UInt8]
+        if map.isGCM {
+            // GCM with a 12-byte nonce: block i is CTR with counter 2 + i (J0 = nonce || 1).
+            let counter = first + 2
+            guard counter + count < (1 << 32) else { throw RCSError(.unsupportedAlgorithm, "GCM content beyond 64 GiB") }
+            iv = map.iv + [UInt8(truncatingIfNeeded: counter >> 24), UInt8(truncatingIfNeeded: counter >> 16),
+                           UInt8(truncatingIfNeeded: counter >> 8), UInt8(truncatingIfNeeded: counter)]
+        } else {
+            iv = first == 0 ? map.iv : try ciphertext(from: (first - 1) * Self.block, length: Self.block)
+        }
+        let input = try ciphertext(from: first * Self.block, length: count * Self.block)
+        let cipher = try StreamCipher(name: blockName, key: key, iv: iv, encrypting: false, padding: false)
+        var output = [UInt8](repeating: 0, count: input.count + 32)
+        let n = try input.withUnsafeBytes { inBuf in
+            try output.withUnsafeMutableBytes { outBuf in try cipher.update(inBuf, into: outBuf) }
+        }
+        return Array(output.prefix(n))
+    }
+
+    /// Ciphertext bytes, wherever the map says they lie.
+    func ciphertext(from start: UInt64, length: UInt64) throws -> [UInt8] {
+        let end = min(start + length, map.ciphertextLength)
+        var bytes = [UInt8](repeating: 0, count: Int(end - start))
+        var filled = 0
+        for piece in map.fileRanges(ciphertext: start..<end) {
+            try bytes.withUnsafeMutableBytes { buffer in
+                var done = 0
+                while done < Int(piece.length) {
+                    let n = pread(fd, buffer.baseAddress! + filled + done, Int(piece.length) - done, off_t(piece.offset) + off_t(done))
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { throw RCSError(.io, "the recording is shorter than its envelope says") }
+                    done += n
+                }
+            }
+            filled += Int(piece.length)
+        }
+        return bytes
+    }
+
+    /// AES-GCM: one full pass over the ciphertext to check the tag. Nothing is
+    /// released; remember the outcome, so later reads can go straight to their blocks.
+    public func verifyTag() throws {
+        guard let tag = map.tag else { return }
+        let cipher = try StreamCipher(name: "AES-\(key.count * 8)-GCM", key: key, iv: map.iv, encrypting: false)
+        try cipher.setExpectedTag(tag)
+        var output = [UInt8](repeating: 0, count: (1 << 20) + 32)
+        var position: UInt64 = 0
+        while position < map.ciphertextLength {
+            let piece = try ciphertext(from: position, length: 1 << 20)
+            _ = try piece.withUnsafeBytes { inBuf in try output.withUnsafeMutableBytes { try cipher.update(inBuf, into: $0) } }
+            position += UInt64(piece.count)
+        }
+        _ = try output.withUnsafeMutableBytes { try cipher.finish(into: $0) }
+    }
+}

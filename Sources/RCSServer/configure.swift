@@ -35,6 +35,7 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     app.databases.use(.sqlite(.file(configuration.databasePath)), as: .sqlite)
     app.migrations.add(CreateSchema())
     app.migrations.add(CreateStorageSchema())
+    app.migrations.add(AddPlaybackFields())
     try await app.autoMigrate()
 
     app.passwords.use(.bcrypt(cost: configuration.bcryptCost))

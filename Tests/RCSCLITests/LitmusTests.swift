@@ -21,7 +21,8 @@ import Testing
         let tenant = try Shell.run(["curl", "-s", "-u", "admin:litmus-admin", "-H", "Content-Type: application/json",
                                     "-d", #"{"name":"litmus"}"#, "\(server.baseURL)/api/v1/tenants"])
         #expect(tenant.stdoutText.contains("\"name\":\"litmus\""))
-        let run = try Shell.run(["litmus", "\(server.baseURL)/webdav/litmus/", "admin", "litmus-admin"],
+        // litmus writes debug.log and child.log where it runs: in the scratch directory.
+        let run = try Shell.run(["sh", "-c", "cd \"$0\" && exec litmus \"$1\" admin litmus-admin", dir.path, "\(server.baseURL)/webdav/litmus/"],
                                 environment: ["TESTS": "basic copymove props locks http", "HOME": dir.path])
         let output = run.stdoutText
         let summaries = output.split(separator: "\n").filter { $0.contains("<- summary for") }

@@ -8,13 +8,15 @@ import Glibc
 ///
 /// For AES-GCM, blocks decrypted this way are not authenticated: callers must
 /// `verifyTag()` once (and remember the result) before releasing any of them.
-public final class EnvelopeRangeReader {
+public final class EnvelopeRangeReader: @unchecked Sendable {
+    // @unchecked Sendable: nothing changes after init; reads use pread (no shared
+    // file position) and each call makes its own cipher context.
     public let map: EnvelopeContentMap
     private let fd: Int32
     private let key: [UInt8]
     private let blockName: String
     /// The plaintext length, known once computed (CBC needs the key for its padding).
-    public private(set) var plaintextLength: UInt64
+    public let plaintextLength: UInt64
 
     static let block: UInt64 = 16
 
@@ -25,26 +27,25 @@ public final class EnvelopeRangeReader {
         blockName = map.isGCM ? "AES-\(bits)-CTR" : "AES-\(bits)-CBC"
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw RCSError(.io, "cannot open the recording: \(String(cString: strerror(errno)))") }
-        plaintextLength = map.ciphertextLength
-        if !map.isGCM {
-            guard map.ciphertextLength >= Self.block, map.ciphertextLength % Self.block == 0 else {
-                close(fd)
-                throw RCSError(.malformedEnvelope, "the CBC ciphertext is not a whole number of blocks")
-            }
-            do {
-                plaintextLength = map.ciphertextLength - UInt64(try paddingLength())
-            } catch {
-                close(fd)
-                throw error
-            }
+        guard map.isGCM || (map.ciphertextLength >= Self.block && map.ciphertextLength % Self.block == 0) else {
+            close(fd)
+            throw RCSError(.malformedEnvelope, "the CBC ciphertext is not a whole number of blocks")
+        }
+        do {
+            plaintextLength = map.isGCM ? map.ciphertextLength
+                : map.ciphertextLength - UInt64(try Self.paddingLength(fd: fd, map: map, key: contentKey, blockName: blockName))
+        } catch {
+            close(fd)
+            throw error
         }
     }
 
     deinit { close(fd) }
 
     /// PKCS#7 padding of the last block: the content did not decrypt if it is not valid.
-    private func paddingLength() throws -> Int {
-        let last = try decryptBlocks(first: map.ciphertextLength / Self.block - 1, count: 1)
+    private static func paddingLength(fd: Int32, map: EnvelopeContentMap, key: [UInt8], blockName: String) throws -> Int {
+        let last = try decryptBlocks(fd: fd, map: map, key: key, blockName: blockName,
+                                     first: map.ciphertextLength / Self.block - 1, count: 1)
         let pad = Int(last[15])
         guard (1...16).contains(pad), last.suffix(pad).allSatisfy({ Int($0) == pad }) else {
             throw RCSError(.decryptionFailed, "the content does not decrypt: wrong key, or the envelope is damaged")
@@ -67,8 +68,13 @@ public final class EnvelopeRangeReader {
         }
     }
 
-    /// Decrypts whole ciphertext blocks [first, first + count).
     func decryptBlocks(first: UInt64, count: UInt64) throws -> [UInt8] {
+        try Self.decryptBlocks(fd: fd, map: map, key: key, blockName: blockName, first: first, count: count)
+    }
+
+    /// Decrypts whole ciphertext blocks [first, first + count).
+    static func decryptBlocks(fd: Int32, map: EnvelopeContentMap, key: [UInt8], blockName: String,
+                              first: UInt64, count: UInt64) throws -> [UInt8] {
         let iv: [UInt8]
         if map.isGCM {
             // GCM with a 12-byte nonce: block i is CTR with counter 2 + i (J0 = nonce || 1).
@@ -77,9 +83,9 @@ public final class EnvelopeRangeReader {
             iv = map.iv + [UInt8(truncatingIfNeeded: counter >> 24), UInt8(truncatingIfNeeded: counter >> 16),
                            UInt8(truncatingIfNeeded: counter >> 8), UInt8(truncatingIfNeeded: counter)]
         } else {
-            iv = first == 0 ? map.iv : try ciphertext(from: (first - 1) * Self.block, length: Self.block)
+            iv = first == 0 ? map.iv : try ciphertext(fd: fd, map: map, from: (first - 1) * Self.block, length: Self.block)
         }
-        let input = try ciphertext(from: first * Self.block, length: count * Self.block)
+        let input = try ciphertext(fd: fd, map: map, from: first * Self.block, length: count * Self.block)
         let cipher = try StreamCipher(name: blockName, key: key, iv: iv, encrypting: false, padding: false)
         var output = [UInt8](repeating: 0, count: input.count + 32)
         let n = try input.withUnsafeBytes { inBuf in
@@ -88,8 +94,12 @@ public final class EnvelopeRangeReader {
         return Array(output.prefix(n))
     }
 
-    /// Ciphertext bytes, wherever the map says they lie.
     func ciphertext(from start: UInt64, length: UInt64) throws -> [UInt8] {
+        try Self.ciphertext(fd: fd, map: map, from: start, length: length)
+    }
+
+    /// Ciphertext bytes, wherever the map says they lie.
+    static func ciphertext(fd: Int32, map: EnvelopeContentMap, from start: UInt64, length: UInt64) throws -> [UInt8] {
         let end = min(start + length, map.ciphertextLength)
         var bytes = [UInt8](repeating: 0, count: Int(end - start))
         var filled = 0

@@ -42,3 +42,24 @@ struct CreateStorageSchema: AsyncMigration {
         try await database.schema(DAVProperty.schema).delete()
     }
 }
+
+/// What playback learns once and keeps: the content map, the plaintext
+/// length, the GCM tag's outcome, the sniffed media type.
+struct AddPlaybackFields: AsyncMigration {
+    static let fields: [(FieldKey, DatabaseSchema.DataType)] = [
+        ("content_map_json", .string), ("plaintext_length", .int64), ("tag_verified", .bool), ("content_type", .string),
+    ]
+
+    // One column per ALTER TABLE: SQLite takes no more.
+    func prepare(on database: Database) async throws {
+        for (name, type) in Self.fields {
+            try await database.schema(Recording.schema).field(name, type).update()
+        }
+    }
+
+    func revert(on database: Database) async throws {
+        for (name, _) in Self.fields {
+            try await database.schema(Recording.schema).deleteField(name).update()
+        }
+    }
+}

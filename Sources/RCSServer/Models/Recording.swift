@@ -32,6 +32,14 @@ final class Recording: Model, @unchecked Sendable {
     /// The recorder's metadata: the sidecar `<file>.json` merged with WebDAV properties.
     @Field(key: "metadata_json") var metadataJSON: String
     @Children(for: \.$recording) var recipients: [RecordingRecipient]
+    /// EnvelopeContentMap as JSON: where the ciphertext lies, for ranges (DER envelopes).
+    @OptionalField(key: "content_map_json") var contentMapJSON: String?
+    /// Known after the first playback (CBC needs the key to see its padding).
+    @OptionalField(key: "plaintext_length") var plaintextLength: Int64?
+    /// AES-GCM: nil until the tag has been checked once, then its outcome.
+    @OptionalField(key: "tag_verified") var tagVerified: Bool?
+    /// Sniffed from the first plaintext bytes at the first playback.
+    @OptionalField(key: "content_type") var contentType: String?
 
     init() {}
 }

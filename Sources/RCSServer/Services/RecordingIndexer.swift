@@ -36,12 +36,16 @@ struct RecordingIndexer {
             return
         }
         let sidecar = path.parent!.appending(path.name + Self.sidecarSuffix)
-        let (envelope, failure, sidecarData) = try await threadPool.runIfActive { () -> (EnvelopeSummary?, String?, Data?) in
+        let (envelope, failure, sidecarData, contentMap) = try await threadPool.runIfActive {
+            () -> (EnvelopeSummary?, String?, Data?, EnvelopeContentMap?) in
             let sidecarData = Self.readSidecar(try store.filePath(sidecar))
             do {
-                return (try EnvelopeSummary.read(path: try store.filePath(path)), nil, sidecarData)
+                let file = try store.filePath(path)
+                let summary = try EnvelopeSummary.read(path: file)
+                // Built once here, so playback can start anywhere (DER only; text armour has no random access).
+                return (summary, nil, sidecarData, summary.encoding == "DER" ? try? EnvelopeContentMap.build(path: file) : nil)
             } catch let error as RCSError {
-                return (nil, error.reason, sidecarData)
+                return (nil, error.reason, sidecarData, nil)
             }
         }
         let metadata = sidecarData.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
@@ -75,6 +79,7 @@ struct RecordingIndexer {
         let layoutValue = layout
         let noteValue = note
         let finalSummary = summary
+        let mapJSON = try contentMap.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try await db.transaction { db in
             let recording = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$path == path.relative).first()
                 ?? Recording()
@@ -87,6 +92,11 @@ struct RecordingIndexer {
             recording.envelopeJSON = envelopeJSON
             recording.note = noteValue
             recording.metadataJSON = metadataJSON
+            recording.contentMapJSON = mapJSON
+            // A new file: what playback learned about the old one no longer holds.
+            recording.plaintextLength = nil
+            recording.tagVerified = nil
+            recording.contentType = nil
             try await recording.save(on: db)
             let recordingID = try recording.requireID()
             try await RecordingRecipient.query(on: db).filter(\.$recording.$id == recordingID).delete()

@@ -1,0 +1,150 @@
+import Crypto
+import Fluent
+import NIOConcurrencyHelpers
+import RCSCore
+import Vapor
+
+/// Opens a catalogued recording for playback: picks the keystore key that
+/// matches a recipient of its envelope (expired certificates' keys included),
+/// unwraps the content key (kept in memory a few minutes, never written),
+/// checks an AES-GCM tag once and remembers the outcome, and learns the
+/// plaintext length and media type once.
+struct PlaybackService {
+    let request: Request
+
+    /// One request's view of the recording: one reader, used by that request only.
+    final class Session: @unchecked Sendable {
+        // @unchecked Sendable: used sequentially by a single request, from the thread pool.
+        let reader: EnvelopeRangeReader
+        let length: UInt64
+        let contentType: String
+        init(reader: EnvelopeRangeReader, length: UInt64, contentType: String) {
+            self.reader = reader
+            self.length = length
+            self.contentType = contentType
+        }
+    }
+
+    func open(_ recording: Recording, tenant: String) async throws -> Session {
+        guard recording.layout == .envelope else {
+            throw Problem.unprocessable(recording.layout == .plain ? "not-encrypted" : "unsupported-layout",
+                                        recording.layout == .plain ? "this file is not an encrypted recording" : "recordings whose envelope travels in the metadata cannot be played yet")
+        }
+        guard let mapJSON = recording.contentMapJSON,
+              let map = try? JSONDecoder().decode(EnvelopeContentMap.self, from: Data(mapJSON.utf8)) else {
+            throw Problem.unprocessable("no-random-access", "this envelope is stored as text (PEM or S/MIME): only DER envelopes are played")
+        }
+        let app = request.application
+        let keystore = app.keystore
+        let file = try app.davStore.filePath(DAVPath(tenant: tenant, segments: recording.path.split(separator: "/").map(String.init)))
+        let id = try recording.requireID()
+        let cached = app.contentKeys.get(id)
+        let session = try await app.threadPool.runIfActive { () -> (EnvelopeRangeReader, [UInt8]) in
+            let key: [UInt8]
+            if let cached {
+                key = cached
+            } else {
+                let input = try EnvelopeInput(BufferedReader(FileDescriptorSource(path: file), capacity: 1 << 16), bufferCapacity: 1 << 16)
+                let header = try EnvelopeReader(input.der).readHeader()
+                guard let entry = try keystore.entries().first(where: { entry in header.recipients.contains { $0.names(entry.certificate) } }) else {
+                    throw Problem.conflict("no-matching-key", "no private key in the keystore opens this recording; it is for: " +
+                                           header.recipients.map(\.summary).joined(separator: "; "))
+                }
+                key = try EnvelopeDecryptor(key: keystore.privateKey(entry.fingerprint), certificate: entry.certificate).contentKey(for: header)
+            }
+            return (try EnvelopeRangeReader(path: file, map: map, contentKey: key), key)
+        }
+        app.contentKeys.put(id, session.1)
+        let reader = session.0
+        if map.isGCM && recording.tagVerified != true {
+            guard recording.tagVerified == nil else { throw Self.tampered }
+            do {
+                try await app.threadPool.runIfActive { try reader.verifyTag() }
+                recording.tagVerified = true
+            } catch {
+                recording.tagVerified = false
+                try await recording.save(on: request.db)
+                throw Self.tampered
+            }
+        }
+        if recording.plaintextLength == nil || recording.contentType == nil {
+            let head = try await app.threadPool.runIfActive { () -> [UInt8] in
+                var bytes: [UInt8] = []
+                try reader.read(0..<min(reader.plaintextLength, 16)) { bytes += $0 }
+                return bytes
+            }
+            recording.plaintextLength = Int64(reader.plaintextLength)
+            recording.contentType = Self.sniff(head)
+            try await recording.save(on: request.db)
+        }
+        return Session(reader: reader, length: reader.plaintextLength, contentType: recording.contentType ?? "application/octet-stream")
+    }
+
+    static let tampered = Problem.unprocessable("tampered", "the recording failed authentication (AES-GCM): it was tampered with or damaged, so none of it is played")
+
+    /// The media type from the first bytes.
+    static func sniff(_ bytes: [UInt8]) -> String {
+        func ascii(_ range: Range<Int>) -> String? {
+            guard bytes.count >= range.upperBound else { return nil }
+            return String(decoding: bytes[range], as: UTF8.self)
+        }
+        if ascii(0..<4) == "RIFF" && ascii(8..<12) == "WAVE" { return "audio/wav" }
+        if ascii(0..<4) == "OggS" { return "audio/ogg" }
+        if ascii(4..<8) == "ftyp" { return "audio/mp4" }
+        if ascii(0..<4) == "fLaC" { return "audio/flac" }
+        if ascii(0..<3) == "ID3" || (bytes.count >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0) { return "audio/mpeg" }
+        return "application/octet-stream"
+    }
+}
+
+/// Unwrapped content keys, per recording, for a few minutes; memory only.
+final class ContentKeyCache: Sendable {
+    private let entries = NIOLockedValueBox([UUID: (key: [UInt8], until: Date)]())
+    static let lifetime: TimeInterval = 300
+
+    func get(_ id: UUID) -> [UInt8]? {
+        entries.withLockedValue { entries in
+            guard let entry = entries[id], entry.until > Date() else { entries[id] = nil; return nil }
+            return entry.key
+        }
+    }
+
+    func put(_ id: UUID, _ key: [UInt8]) {
+        entries.withLockedValue { entries in
+            entries[id] = (key, Date().addingTimeInterval(Self.lifetime))
+            if entries.count > 10_000 { entries = entries.filter { $0.value.until > Date() } }
+        }
+    }
+}
+
+/// Signed playback URLs: HMAC-SHA256 over the recording id and the expiry,
+/// keyed by a secret derived from the keystore (so it survives restarts and
+/// password changes, and dies with the keystore).
+struct PlaybackURLSigner {
+    let key: SymmetricKey
+
+    init(keystore: Keystore) throws {
+        key = SymmetricKey(data: try keystore.secret(for: "playback-url"))
+    }
+
+    func signature(recording: UUID, expires: Int64) -> String {
+        let message = Data("\(recording.uuidString.lowercased())\n\(expires)".utf8)
+        return Data(HMAC<SHA256>.authenticationCode(for: message, using: key)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func isValid(recording: UUID, expires: Int64, signature: String, now: Date = Date()) -> Bool {
+        guard Int64(now.timeIntervalSince1970) <= expires else { return false }
+        return BasicAuthenticator.constantTimeEqual(self.signature(recording: recording, expires: expires), signature.lowercased())
+    }
+}
+
+extension Application {
+    private struct ContentKeysKey: StorageKey { typealias Value = ContentKeyCache }
+
+    var contentKeys: ContentKeyCache {
+        if let cache = storage[ContentKeysKey.self] { return cache }
+        let cache = ContentKeyCache()
+        storage[ContentKeysKey.self] = cache
+        return cache
+    }
+}

@@ -14,7 +14,7 @@ import Testing
         var testDescription: String { "\(cipher)\(streamed ? " streamed" : "")" }
     }
 
-    static let cases = ["aes-128-cbc", "aes-256-cbc", "aes-256-gcm"].flatMap { cipher in [false, true].map { Case(cipher: cipher, streamed: $0) } }
+    static let cases = ["aes-128-cbc", "aes-256-cbc", "aes-256-gcm", "des3"].flatMap { cipher in [false, true].map { Case(cipher: cipher, streamed: $0) } }
 
     func reader(for envelope: String) throws -> EnvelopeRangeReader {
         let (header, map) = try EnvelopeContentMap.read(path: envelope)

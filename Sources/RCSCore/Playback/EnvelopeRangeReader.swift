@@ -18,22 +18,25 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
     /// The plaintext length, known once computed (CBC needs the key for its padding).
     public let plaintextLength: UInt64
 
-    static let block: UInt64 = 16
+    /// The cipher's block size: 16 for AES, 8 for 3DES (old smime archives).
+    let block: UInt64
 
     public init(path: String, map: EnvelopeContentMap, contentKey: [UInt8]) throws {
         self.map = map
         self.key = contentKey
-        let bits = contentKey.count * 8
-        blockName = map.isGCM ? "AES-\(bits)-CTR" : "AES-\(bits)-CBC"
+        // CBC uses the envelope's own cipher; GCM is read as CTR of the same AES.
+        blockName = map.isGCM ? "AES-\(contentKey.count * 8)-CTR" : map.cipherName
+        let block: UInt64 = map.cipherName.hasPrefix("DES") ? 8 : 16
+        self.block = block
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw RCSError(.io, "cannot open the recording: \(String(cString: strerror(errno)))") }
-        guard map.isGCM || (map.ciphertextLength >= Self.block && map.ciphertextLength % Self.block == 0) else {
+        guard map.isGCM || (map.ciphertextLength >= block && map.ciphertextLength % block == 0) else {
             close(fd)
             throw RCSError(.malformedEnvelope, "the CBC ciphertext is not a whole number of blocks")
         }
         do {
             plaintextLength = map.isGCM ? map.ciphertextLength
-                : map.ciphertextLength - UInt64(try Self.paddingLength(fd: fd, map: map, key: contentKey, blockName: blockName))
+                : map.ciphertextLength - UInt64(try Self.paddingLength(fd: fd, map: map, key: contentKey, blockName: blockName, block: block))
         } catch {
             close(fd)
             throw error
@@ -43,11 +46,12 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
     deinit { close(fd) }
 
     /// PKCS#7 padding of the last block: the content did not decrypt if it is not valid.
-    private static func paddingLength(fd: Int32, map: EnvelopeContentMap, key: [UInt8], blockName: String) throws -> Int {
-        let last = try decryptBlocks(fd: fd, map: map, key: key, blockName: blockName,
-                                     first: map.ciphertextLength / Self.block - 1, count: 1)
-        let pad = Int(last[15])
-        guard (1...16).contains(pad), last.suffix(pad).allSatisfy({ Int($0) == pad }) else {
+    private static func paddingLength(fd: Int32, map: EnvelopeContentMap, key: [UInt8], blockName: String, block: UInt64) throws -> Int {
+        let last = try decryptBlocks(fd: fd, map: map, key: key, blockName: blockName, block: block,
+                                     first: map.ciphertextLength / block - 1, count: 1)
+        guard let final = last.last else { throw RCSError(.decryptionFailed, "the content does not decrypt") }
+        let pad = Int(final)
+        guard (1...Int(block)).contains(pad), last.suffix(pad).allSatisfy({ Int($0) == pad }) else {
             throw RCSError(.decryptionFailed, "the content does not decrypt: wrong key, or the envelope is damaged")
         }
         return pad
@@ -59,21 +63,21 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
         var position = range.lowerBound
         while position < range.upperBound {
             let end = min(range.upperBound, position + chunk)
-            let firstBlock = position / Self.block
-            let lastBlock = (end - 1) / Self.block
+            let firstBlock = position / block
+            let lastBlock = (end - 1) / block
             let blocks = try decryptBlocks(first: firstBlock, count: lastBlock - firstBlock + 1)
-            let skip = Int(position - firstBlock * Self.block)
+            let skip = Int(position - firstBlock * block)
             try body(Array(blocks[skip..<(skip + Int(end - position))]))
             position = end
         }
     }
 
     func decryptBlocks(first: UInt64, count: UInt64) throws -> [UInt8] {
-        try Self.decryptBlocks(fd: fd, map: map, key: key, blockName: blockName, first: first, count: count)
+        try Self.decryptBlocks(fd: fd, map: map, key: key, blockName: blockName, block: block, first: first, count: count)
     }
 
     /// Decrypts whole ciphertext blocks [first, first + count).
-    static func decryptBlocks(fd: Int32, map: EnvelopeContentMap, key: [UInt8], blockName: String,
+    static func decryptBlocks(fd: Int32, map: EnvelopeContentMap, key: [UInt8], blockName: String, block: UInt64,
                               first: UInt64, count: UInt64) throws -> [UInt8] {
         let iv: [UInt8]
         if map.isGCM {
@@ -83,9 +87,9 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
             iv = map.iv + [UInt8(truncatingIfNeeded: counter >> 24), UInt8(truncatingIfNeeded: counter >> 16),
                            UInt8(truncatingIfNeeded: counter >> 8), UInt8(truncatingIfNeeded: counter)]
         } else {
-            iv = first == 0 ? map.iv : try ciphertext(fd: fd, map: map, from: (first - 1) * Self.block, length: Self.block)
+            iv = first == 0 ? map.iv : try ciphertext(fd: fd, map: map, from: (first - 1) * block, length: block)
         }
-        let input = try ciphertext(fd: fd, map: map, from: first * Self.block, length: count * Self.block)
+        let input = try ciphertext(fd: fd, map: map, from: first * block, length: count * block)
         let cipher = try StreamCipher(name: blockName, key: key, iv: iv, encrypting: false, padding: false)
         var output = [UInt8](repeating: 0, count: input.count + 32)
         let n = try input.withUnsafeBytes { inBuf in

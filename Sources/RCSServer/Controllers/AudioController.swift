@@ -120,7 +120,7 @@ struct AudioController: RouteCollection {
             throw Problem(.unauthorized, "unauthorized", "Unauthorized", detail: "sign in with a player credential or an admin account")
         }
         let (recording, tenant) = try await authorizedRecording(request)
-        let lifetime = min(Self.maxURLLifetime, max(10, request.query[Int64.self, at: "lifetime"] ?? Self.defaultURLLifetime))
+        let lifetime = min(Self.maxURLLifetime, max(1, request.query[Int64.self, at: "lifetime"] ?? Self.defaultURLLifetime))
         let expires = Int64(Date().timeIntervalSince1970) + lifetime
         let id = try recording.requireID()
         let signature = try PlaybackURLSigner(keystore: request.keystore).signature(recording: id, expires: expires)

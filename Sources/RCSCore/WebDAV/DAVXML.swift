@@ -35,6 +35,7 @@ public enum DAVXML {
         }
         guard !bytes.isEmpty, let context = xmlNewParserCtxt() else { throw RCSError(.malformedEnvelope, "the XML body is empty") }
         defer { xmlFreeParserCtxt(context) }
+        rcs_xml_refuse_dtds(context)
         let parsed = bytes.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
                 xmlCtxtReadMemory(context, $0, Int32(buffer.count), "request.xml", nil, rcs_xml_safe_options())
@@ -47,6 +48,10 @@ public enum DAVXML {
             throw RCSError(.malformedEnvelope, "the body is not well-formed XML (with namespaces)")
         }
         defer { xmlFreeDoc(document) }
+        // The byte search above misses other encodings (UTF-16...): check what the parser saw.
+        guard document.pointee.intSubset == nil, document.pointee.extSubset == nil else {
+            throw RCSError(.malformedEnvelope, "XML bodies with a DTD or entity declarations are not accepted")
+        }
         guard let root = xmlDocGetRootElement(document) else { throw RCSError(.malformedEnvelope, "the XML body has no root element") }
         var count = 0
         return try convert(root, document: document, depth: 0, count: &count, language: nil)

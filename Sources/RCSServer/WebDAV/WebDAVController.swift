@@ -137,10 +137,16 @@ struct DAVContext {
         }
         let store = self.store
         let tenant = path.tenant
+        // A list tagged with another tenant's resource sees neither its ETag nor its
+        // locks: otherwise the answer would tell whether that resource or lock exists.
+        let locks = self.locks
         let holds = parsed.evaluate(requestResource: resource, etag: { resource in
             guard let target = DAVPath.parse(resource: resource), target.tenant == tenant else { return nil }
             return (try? store.info(target))?.etag
-        }, locks: locks)
+        }, lockTokens: { resource in
+            guard DAVPath.parse(resource: resource)?.tenant == tenant else { return [] }
+            return locks.lockTokens(covering: resource)
+        })
         guard holds else {
             throw Problem(.preconditionFailed, "precondition-failed", "Precondition failed", detail: "the If header's conditions do not hold")
         }

@@ -44,8 +44,9 @@ public struct DAVFileStore: Sendable {
         }
     }
 
+    /// Nil when nothing is there, or a symbolic link is (links are never followed).
     public func info(_ path: DAVPath) throws -> Info? {
-        let file = try filePath(path)
+        guard let file = try? filePath(path) else { return nil }
         var info = stat()
         guard lstat(file, &info) == 0 else { return nil }
         let type = info.st_mode & S_IFMT
@@ -57,10 +58,16 @@ public struct DAVFileStore: Sendable {
                     created: Date(timeIntervalSince1970: TimeInterval(info.st_ctim.tv_sec)), etag: etag)
     }
 
-    /// Names of a collection's members, without RCS's own hidden files, sorted.
+    /// Names of a collection's members, sorted: without RCS's own hidden files,
+    /// names a path could not carry, and symbolic links (never followed, never listed).
     public func children(_ path: DAVPath) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: filePath(path))
-            .filter { !$0.hasPrefix(DAVPath.reservedPrefix) && (try? DAVPath.validate($0)) != nil }
+        let directory = try filePath(path)
+        return try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { name in
+                guard !name.hasPrefix(DAVPath.reservedPrefix), (try? DAVPath.validate(name)) != nil else { return false }
+                var info = stat()
+                return lstat("\(directory)/\(name)", &info) == 0 && (info.st_mode & S_IFMT) != S_IFLNK
+            }
             .sorted()
     }
 

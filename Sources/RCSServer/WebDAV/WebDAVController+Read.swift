@@ -99,6 +99,8 @@ enum ByteRange: Equatable {
         guard specs.count == 1, let spec = specs.first else { return .ignored }
         let parts = spec.trimmingCharacters(in: .whitespaces).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return .ignored }
+        // Digits only (RFC 9110): Int64 alone would also take "+1".
+        guard parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else { return .ignored }
         if parts[0].isEmpty {
             guard let suffix = Int64(parts[1]), suffix >= 0 else { return .ignored }
             guard suffix > 0, size > 0 else { return .unsatisfiable }

@@ -13,11 +13,11 @@ info:
     Errors are application/problem+json (RFC 9457) with a stable `type`
     (urn:rcs:problem:<slug>) and a `detail` that says what to do.
 servers:
-  - url: /api/v1
+  - url: /
 security:
   - basic: []
 paths:
-  /certificates:
+  /api/v1/certificates:
     get:
       summary: List recording certificates
       responses:
@@ -35,7 +35,7 @@ paths:
         "409": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
         default: {$ref: "#/components/responses/Problem"}
-  /certificates/preview:
+  /api/v1/certificates/preview:
     post:
       summary: Parse a certificate (and optionally its key) without storing anything
       requestBody:
@@ -46,7 +46,7 @@ paths:
       responses:
         "200": {description: What an upload would say, content: {application/json: {schema: {$ref: "#/components/schemas/Preview"}}}}
         default: {$ref: "#/components/responses/Problem"}
-  /certificates/{certificateID}:
+  /api/v1/certificates/{certificateID}:
     parameters: [{$ref: "#/components/parameters/certificateID"}]
     get:
       summary: One certificate, with the profiles it is deployed to
@@ -61,14 +61,14 @@ paths:
         "204": {description: Deleted}
         "409": {$ref: "#/components/responses/Problem"}
         default: {$ref: "#/components/responses/Problem"}
-  /certificates/{certificateID}/pem:
+  /api/v1/certificates/{certificateID}/pem:
     parameters: [{$ref: "#/components/parameters/certificateID"}]
     get:
       summary: The certificate as PEM
       responses:
         "200": {description: PEM, content: {application/x-pem-file: {schema: {type: string}}}}
         default: {$ref: "#/components/responses/Problem"}
-  /trust:
+  /api/v1/trust:
     get:
       summary: List trusted CA certificates
       responses:
@@ -89,7 +89,7 @@ paths:
         "201": {description: Added, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/TrustedCA"}}}}}
         "200": {description: All were already trusted, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/TrustedCA"}}}}}
         default: {$ref: "#/components/responses/Problem"}
-  /trust/{caID}:
+  /api/v1/trust/{caID}:
     parameters: [{name: caID, in: path, required: true, schema: {type: string, pattern: "^[0-9a-f]{64}$"}}]
     get:
       summary: One trusted CA
@@ -101,7 +101,7 @@ paths:
       responses:
         "204": {description: Removed}
         default: {$ref: "#/components/responses/Problem"}
-  /tenants:
+  /api/v1/tenants:
     get:
       summary: List tenants
       responses:
@@ -122,7 +122,7 @@ paths:
         "201": {description: Created, content: {application/json: {schema: {$ref: "#/components/schemas/Tenant"}}}}
         "409": {$ref: "#/components/responses/Problem"}
         default: {$ref: "#/components/responses/Problem"}
-  /tenants/{tenantID}:
+  /api/v1/tenants/{tenantID}:
     parameters: [{name: tenantID, in: path, required: true, description: id or name, schema: {type: string}}]
     get:
       summary: One tenant
@@ -135,7 +135,7 @@ paths:
         "204": {description: Deleted}
         "409": {$ref: "#/components/responses/Problem"}
         default: {$ref: "#/components/responses/Problem"}
-  /profiles:
+  /api/v1/profiles:
     get:
       summary: List recording profiles
       parameters:
@@ -160,7 +160,7 @@ paths:
         "201": {description: Created, content: {application/json: {schema: {$ref: "#/components/schemas/Profile"}}}}
         "409": {$ref: "#/components/responses/Problem"}
         default: {$ref: "#/components/responses/Problem"}
-  /profiles/{profileID}:
+  /api/v1/profiles/{profileID}:
     parameters: [{$ref: "#/components/parameters/profileID"}]
     get:
       summary: One recording profile
@@ -186,7 +186,7 @@ paths:
       responses:
         "204": {description: Deleted}
         default: {$ref: "#/components/responses/Problem"}
-  /profiles/{profileID}/certificates:
+  /api/v1/profiles/{profileID}/certificates:
     parameters: [{$ref: "#/components/parameters/profileID"}]
     get:
       summary: Certificates deployed to the profile
@@ -208,14 +208,14 @@ paths:
         "201": {description: Deployed, content: {application/json: {schema: {$ref: "#/components/schemas/Deployment"}}}}
         "409": {$ref: "#/components/responses/Problem"}
         default: {$ref: "#/components/responses/Problem"}
-  /profiles/{profileID}/certificates/{certificateID}:
+  /api/v1/profiles/{profileID}/certificates/{certificateID}:
     parameters: [{$ref: "#/components/parameters/profileID"}, {$ref: "#/components/parameters/certificateID"}]
     delete:
       summary: Remove a certificate from the profile
       responses:
         "204": {description: Removed}
         default: {$ref: "#/components/responses/Problem"}
-  /profiles/{profileID}/recording-certificates:
+  /api/v1/profiles/{profileID}/recording-certificates:
     parameters: [{$ref: "#/components/parameters/profileID"}]
     get:
       summary: PEM bundle of the profile's certificates that are usable now (what a recorder encrypts to)
@@ -224,7 +224,7 @@ paths:
         "200": {description: PEM bundle, content: {application/x-pem-file: {schema: {type: string}}}}
         "409": {$ref: "#/components/responses/Problem"}
         default: {$ref: "#/components/responses/Problem"}
-  /credentials:
+  /api/v1/credentials:
     get:
       summary: List recorder and player credentials (never their secrets)
       parameters:
@@ -247,14 +247,14 @@ paths:
       responses:
         "201": {description: Created, content: {application/json: {schema: {$ref: "#/components/schemas/Credential"}}}}
         default: {$ref: "#/components/responses/Problem"}
-  /credentials/{credentialID}:
+  /api/v1/credentials/{credentialID}:
     parameters: [{name: credentialID, in: path, required: true, schema: {type: string, format: uuid}}]
     delete:
       summary: Revoke a credential
       responses:
         "204": {description: Revoked}
         default: {$ref: "#/components/responses/Problem"}
-  /audit:
+  /api/v1/audit:
     get:
       summary: The audit log, newest first
       parameters:
@@ -269,11 +269,53 @@ paths:
       responses:
         "200": {description: A page of events, content: {application/json: {schema: {$ref: "#/components/schemas/AuditPage"}}}}
         default: {$ref: "#/components/responses/Problem"}
-  /keystore/export:
+  /api/v1/keystore/export:
     get:
       summary: Backup archive of the keystore (keys stay encrypted; audited)
       responses:
         "200": {description: The archive, content: {application/x-pem-file: {schema: {type: string}}}}
+        default: {$ref: "#/components/responses/Problem"}
+  /rcs/api/v1/recordings:
+    get:
+      summary: List recordings (admins, or player credentials of their own tenant)
+      parameters:
+        - {name: tenant, in: query, schema: {type: string}}
+        - {name: page, in: query, schema: {type: integer, minimum: 1}}
+        - {name: per, in: query, schema: {type: integer, minimum: 1, maximum: 500}}
+      responses:
+        "200": {description: A page of recordings, content: {application/json: {schema: {type: object, properties: {items: {type: array, items: {$ref: "#/components/schemas/Recording"}}, page: {type: integer}, per: {type: integer}, total: {type: integer}}}}}}
+        default: {$ref: "#/components/responses/Problem"}
+  /rcs/api/v1/recordings/{recordingID}:
+    parameters: [{$ref: "#/components/parameters/recordingID"}]
+    get:
+      summary: One recording's metadata, envelope cipher and recipients
+      responses:
+        "200": {description: The recording, content: {application/json: {schema: {$ref: "#/components/schemas/Recording"}}}}
+        default: {$ref: "#/components/responses/Problem"}
+  /rcs/api/v1/recordings/{recordingID}/audio:
+    parameters: [{$ref: "#/components/parameters/recordingID"}]
+    get:
+      summary: The decrypted audio, streamed, with Range; credentials or a signed URL (expires, signature)
+      security: [{basic: []}, {}]
+      parameters:
+        - {name: Range, in: header, schema: {type: string, example: "bytes=0-1023"}}
+        - {name: expires, in: query, schema: {type: integer}}
+        - {name: signature, in: query, schema: {type: string}}
+      responses:
+        "200": {description: The audio, content: {audio/wav: {schema: {type: string, format: binary}}}}
+        "206": {description: A range of it, content: {audio/wav: {schema: {type: string, format: binary}}}}
+        "409": {$ref: "#/components/responses/Problem"}
+        "416": {description: The range is beyond the audio}
+        "422": {$ref: "#/components/responses/Problem"}
+        default: {$ref: "#/components/responses/Problem"}
+  /rcs/api/v1/recordings/{recordingID}/playback-url:
+    parameters: [{$ref: "#/components/parameters/recordingID"}]
+    post:
+      summary: A signed URL that plays this one recording without credentials until it expires
+      parameters:
+        - {name: lifetime, in: query, description: seconds (1 to 3600; default 300), schema: {type: integer}}
+      responses:
+        "200": {description: The URL, content: {application/json: {schema: {type: object, properties: {url: {type: string}, expiresAt: {type: string, format: date-time}}}}}}
         default: {$ref: "#/components/responses/Problem"}
 components:
   securitySchemes:
@@ -281,6 +323,7 @@ components:
   parameters:
     certificateID: {name: certificateID, in: path, required: true, description: SHA-256 fingerprint, schema: {type: string, pattern: "^[0-9a-f]{64}$"}}
     profileID: {name: profileID, in: path, required: true, schema: {type: string, format: uuid}}
+    recordingID: {name: recordingID, in: path, required: true, schema: {type: string, format: uuid}}
   responses:
     Problem:
       description: An RFC 9457 problem
@@ -288,6 +331,20 @@ components:
         application/problem+json:
           schema: {$ref: "#/components/schemas/Problem"}
   schemas:
+    Recording:
+      type: object
+      properties:
+        id: {type: string, format: uuid}
+        tenant: {type: string}
+        path: {type: string}
+        size: {type: integer}
+        modifiedAt: {type: string, format: date-time}
+        indexedAt: {type: string, format: date-time}
+        encrypted: {type: boolean}
+        layout: {type: string, enum: [envelope, externalEnvelope, plain]}
+        envelope: {type: object, description: "content type, cipher, length encoding, recipients (issuer DN and serial, or subject key identifier)"}
+        note: {type: string}
+        metadata: {type: object, description: the recorder's sidecar JSON and WebDAV properties}
     Problem:
       type: object
       required: [type, title, status, detail]

@@ -317,6 +317,17 @@ paths:
       responses:
         "200": {description: The URL, content: {application/json: {schema: {type: object, properties: {url: {type: string}, expiresAt: {type: string, format: date-time}}}}}}
         default: {$ref: "#/components/responses/Problem"}
+  /rcs/api/v1/decrypt:
+    get:
+      summary: The decrypt proxy - fetch an encrypted file from a configured storage location and answer it decrypted
+      parameters:
+        - {name: uri, in: query, required: true, description: "the file's URL, under one of RCS_DECRYPT_URI_PREFIXES", schema: {type: string}}
+      responses:
+        "200": {description: The decrypted content, content: {application/octet-stream: {schema: {type: string, format: binary}}}}
+        "403": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "502": {$ref: "#/components/responses/Problem"}
+        default: {$ref: "#/components/responses/Problem"}
 components:
   securitySchemes:
     basic: {type: http, scheme: basic}

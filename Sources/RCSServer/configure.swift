@@ -39,6 +39,8 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     try await app.autoMigrate()
 
     app.passwords.use(.bcrypt(cost: configuration.bcryptCost))
+    // The decrypt proxy's fetches must not be redirected off the configured locations.
+    app.http.client.configuration.redirectConfiguration = .disallow
     app.routes.defaultMaxBodySize = ByteCount(value: configuration.maxBodyBytes)
 
     app.http.server.configuration.hostname = configuration.host

@@ -14,6 +14,7 @@ func routes(_ app: Application) throws {
     let playback = app.grouped("rcs", "api", "v1").grouped(BasicAuthenticator())
     try playback.register(collection: RecordingController())
     try playback.register(collection: AudioController())
+    try playback.register(collection: DecryptProxyController())
 
     let admin = api.grouped(AdminOnly())
     try admin.register(collection: CertificateController())

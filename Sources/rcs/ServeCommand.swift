@@ -63,6 +63,13 @@ struct ServeCommand: AsyncParsableCommand {
             guard let bytes = Int64(text), bytes > 0 else { throw ValidationError("RCS_MAX_UPLOAD_BYTES must be a positive number of bytes") }
             configuration.maxUploadBytes = bytes
         }
+        if let text = environment["RCS_DECRYPT_URI_PREFIXES"], !text.isEmpty {
+            do {
+                configuration.decryptLocations = try DecryptLocation.parse(text)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         return configuration
     }
 }

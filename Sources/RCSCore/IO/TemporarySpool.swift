@@ -5,7 +5,8 @@ import Glibc
 /// An anonymous temporary file (unlinked at once) to hold output that may not
 /// be released yet, such as AES-GCM plaintext before its tag is verified.
 /// Disk, not memory: its size does not matter.
-public final class TemporarySpool {
+public final class TemporarySpool: @unchecked Sendable {
+    // @unchecked Sendable: used by one request at a time; pread/write on its own descriptor.
     private let fd: Int32
     private let writer: DescriptorWriter
 
@@ -22,6 +23,29 @@ public final class TemporarySpool {
     deinit { close(fd) }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws { try writer.writeAll(bytes) }
+
+    /// Bytes written so far.
+    public var size: UInt64 {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? UInt64(info.st_size) : 0
+    }
+
+    /// Up to `count` bytes from `offset` (fewer at the end).
+    public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw RCSError(.io, "cannot read the temporary file") }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(bytes.prefix(done))
+    }
+
+    /// A reader from the start (for parsing what was spooled).
+    public func source() -> ByteSource { SpoolSource(spool: self) }
 
     /// Reads everything back, in order, to `body`.
     public func drain(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -51,5 +75,18 @@ struct DescriptorWriter {
             }
             offset += n
         }
+    }
+}
+
+/// Reads a spool from its start, independently of its write position.
+final class SpoolSource: ByteSource {
+    let spool: TemporarySpool
+    var offset: UInt64 = 0
+    init(spool: TemporarySpool) { self.spool = spool }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let bytes = try spool.read(at: offset, count: buffer.count)
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        offset += UInt64(bytes.count)
+        return bytes.count
     }
 }

@@ -93,8 +93,8 @@ public struct DAVLock: Sendable, Equatable {
         xml += "<D:depth>" + (depthInfinity ? "infinity" : "0") + "</D:depth>"
         if let owner { xml += owner }
         xml += "<D:timeout>" + timeoutHeaderValue(now: now) + "</D:timeout>"
-        xml += "<D:locktoken><D:href>" + Self.escapeXML(token) + "</D:href></D:locktoken>"
-        xml += "<D:lockroot><D:href>" + Self.escapeXML(lockRootHref) + "</D:href></D:lockroot>"
+        xml += "<D:locktoken><D:href>" + DAVXML.escape(token) + "</D:href></D:locktoken>"
+        xml += "<D:lockroot><D:href>" + DAVXML.escape(lockRootHref) + "</D:href></D:lockroot>"
         xml += "</D:activelock>"
         return xml
     }
@@ -138,21 +138,6 @@ public struct DAVLock: Sendable, Equatable {
         let rounded = interval.rounded(.up)
         if rounded <= 0 { return 0 }
         return rounded >= Double(Int.max) ? Int.max : Int(rounded)
-    }
-
-    private static func escapeXML(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            default: result.append(character)
-            }
-        }
-        return result
     }
 }
 

@@ -68,7 +68,7 @@ extension WebDAVController {
 
     private func lockResponse(_ lock: DAVLock, status: HTTPResponseStatus, includeToken: Bool) -> Response {
         let xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:prop xmlns:D=\"DAV:\"><D:lockdiscovery>"
-            + lock.activeLockXML(lockRootHref: DAVXML.escape(DAVResponseError.href(lock.root)))
+            + lock.activeLockXML(lockRootHref: DAVResponseError.href(lock.root))
             + "</D:lockdiscovery></D:prop>"
         let response = Response(status: status, body: .init(string: xml))
         response.headers.contentType = HTTPMediaType(type: "application", subType: "xml", parameters: ["charset": "utf-8"])

@@ -120,7 +120,7 @@ extension WebDAVController {
         ]
         let locks = context.locks.locks(covering: path.resource)
         values["lockdiscovery"] = "<D:lockdiscovery>" + locks.map {
-            $0.activeLockXML(lockRootHref: DAVXML.escape(DAVResponseError.href($0.root)))
+            $0.activeLockXML(lockRootHref: DAVResponseError.href($0.root))
         }.joined() + "</D:lockdiscovery>"
         if !info.isCollection {
             values["getcontentlength"] = "<D:getcontentlength>\(info.size)</D:getcontentlength>"

@@ -15,7 +15,7 @@ public struct EnvelopeInput {
         while let byte = try raw.peekByte(), byte == 0x0A || byte == 0x0D || byte == 0x20 || byte == 0x09 {
             _ = try raw.readByte()
         }
-        guard let first = try raw.peekByte() else { throw RCSError(.truncatedEnvelope, "the input is empty") }
+        guard let first = try raw.peekByte() else { throw RCSError(.truncatedEnvelope, "the input is empty (or only blank space): not an envelope") }
         if first == 0x30 {
             der = raw
             encoding = .der

@@ -177,4 +177,30 @@ import Testing
         Thread.sleep(forTimeInterval: 3)
         #expect(try w.curl(["\(w.base)\(signed)"], as: nil).status == 403, "an expired URL stops")
     }
+
+    /// Genesys MCP layout: the media is a 16-byte IV and AES-CBC ciphertext made
+    /// with `openssl enc`; the envelope carrying the AES key is in the sidecar.
+    @Test func genesysLayoutPlays() throws {
+        let w = try world()
+        defer { w.server.stop(); w.dir.remove() }
+        let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let iv = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02x", $0) }.joined() }
+        try Data(key).write(to: URL(fileURLWithPath: w.dir.file("key.bin")))
+        try Shell.openssl("enc", "-aes-256-cbc", "-K", hex(key), "-iv", hex(iv), "-in", w.wav, "-out", w.dir.file("media.enc"))
+        try (Data(iv) + Data(contentsOf: URL(fileURLWithPath: w.dir.file("media.enc")))).write(to: URL(fileURLWithPath: w.dir.file("media.aes")))
+        try Shell.openssl("cms", "-encrypt", "-binary", "-in", w.dir.file("key.bin"), "-outform", "DER", "-out", w.dir.file("key.p7m"), pki.tenantA.certificate)
+        let carried = try Data(contentsOf: URL(fileURLWithPath: w.dir.file("key.p7m"))).base64EncodedString()
+        try #"{"id":"mcp-1","agentId":"a-1","envelope":"\#(carried)"}"#.write(toFile: w.dir.file("media.aes.json"), atomically: true, encoding: .utf8)
+        #expect(try w.curl(["-T", w.dir.file("media.aes"), "\(w.base)/webdav/acme/media.aes"], as: w.recorder).status == 201)
+        #expect(try w.curl(["-T", w.dir.file("media.aes.json"), "\(w.base)/webdav/acme/media.aes.json"], as: w.recorder).status == 201)
+        let id = try w.id(of: "media.aes")
+        let plain = try Data(contentsOf: URL(fileURLWithPath: w.wav))
+        let audio = try w.curl(["\(w.base)/rcs/api/v1/recordings/\(id)/audio"], as: w.player)
+        #expect(audio.status == 200, "\(String(decoding: audio.body.prefix(300), as: UTF8.self))")
+        #expect(audio.body == plain)
+        #expect(audio.headers.lowercased().contains("content-type: audio/wav"))
+        let tail = try w.curl(["-H", "Range: bytes=-333", "\(w.base)/rcs/api/v1/recordings/\(id)/audio"], as: w.player)
+        #expect(tail.status == 206 && tail.body == plain.suffix(333))
+    }
 }

@@ -64,6 +64,20 @@ public struct EnvelopeContentMap: Codable, Sendable, Equatable {
                                   cipherName: encryption.cipherName, iv: encryption.iv, tag: tag)
     }
 
+    /// Genesys MCP layout (docs/webdav.md): the media file is a 16-byte IV
+    /// followed by AES-CBC (PKCS#7) ciphertext; the AES key is the content of
+    /// an envelope carried in the metadata.
+    public static func externalMedia(fileSize: UInt64, iv: [UInt8], keyLength: Int) throws -> EnvelopeContentMap {
+        guard fileSize >= 32, (fileSize - 16) % 16 == 0, iv.count == 16 else {
+            throw RCSError(.malformedEnvelope, "the media file is not a 16-byte IV followed by whole AES blocks")
+        }
+        guard [16, 24, 32].contains(keyLength) else {
+            throw RCSError(.malformedEnvelope, "the envelope in the metadata does not carry an AES key (\(keyLength) bytes)")
+        }
+        return EnvelopeContentMap(runs: [Run(fileOffset: 16, length: fileSize - 16, stride: fileSize - 16, count: 1)],
+                                  ciphertextLength: fileSize - 16, cipherName: "AES-\(keyLength * 8)-CBC", iv: iv, tag: nil)
+    }
+
     /// The file ranges holding ciphertext bytes [start, end), in order.
     public func fileRanges(ciphertext range: Range<UInt64>) -> [(offset: UInt64, length: UInt64)] {
         var result: [(offset: UInt64, length: UInt64)] = []

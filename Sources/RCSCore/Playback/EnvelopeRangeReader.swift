@@ -13,7 +13,8 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
     // file position) and each call makes its own cipher context.
     public let map: EnvelopeContentMap
     private let fd: Int32
-    private let key: [UInt8]
+    /// The content key (memory only; the server caches it a few minutes).
+    public let key: [UInt8]
     private let blockName: String
     /// The plaintext length, known once computed (CBC needs the key for its padding).
     public let plaintextLength: UInt64

@@ -26,9 +26,9 @@ struct PlaybackService {
     }
 
     func open(_ recording: Recording, tenant: String) async throws -> Session {
+        if recording.layout == .externalEnvelope { return try await openExternal(recording, tenant: tenant) }
         guard recording.layout == .envelope else {
-            throw Problem.unprocessable(recording.layout == .plain ? "not-encrypted" : "unsupported-layout",
-                                        recording.layout == .plain ? "this file is not an encrypted recording" : "recordings whose envelope travels in the metadata cannot be played yet")
+            throw Problem.unprocessable("not-encrypted", "this file is not an encrypted recording")
         }
         guard let mapJSON = recording.contentMapJSON,
               let map = try? JSONDecoder().decode(EnvelopeContentMap.self, from: Data(mapJSON.utf8)) else {
@@ -67,8 +67,54 @@ struct PlaybackService {
                 throw Self.tampered
             }
         }
+        return try await finish(recording, reader)
+    }
+
+    /// Genesys MCP layout: the envelope in the sidecar's "envelope" field carries
+    /// the AES key; the media file is a 16-byte IV and AES-CBC ciphertext.
+    private func openExternal(_ recording: Recording, tenant: String) async throws -> Session {
+        let app = request.application
+        let keystore = app.keystore
+        let path = DAVPath(tenant: tenant, segments: recording.path.split(separator: "/").map(String.init))
+        let file = try app.davStore.filePath(path)
+        let sidecar = try app.davStore.filePath(path.parent!.appending(path.name + RecordingIndexer.sidecarSuffix))
+        let id = try recording.requireID()
+        let cached = app.contentKeys.get(id)
+        let reader = try await app.threadPool.runIfActive { () -> EnvelopeRangeReader in
+            let key: [UInt8]
+            if let cached {
+                key = cached
+            } else {
+                guard let data = RecordingIndexer.readSidecar(sidecar),
+                      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                      let carried = object[RecordingIndexer.externalEnvelopeField] as? String,
+                      let envelope = Data(base64Encoded: carried, options: .ignoreUnknownCharacters) else {
+                    throw Problem.unprocessable("no-envelope", "the recording's metadata no longer carries its envelope")
+                }
+                let input = try EnvelopeInput(BufferedReader(MemorySource([UInt8](envelope))))
+                let reader = EnvelopeReader(input.der)
+                let header = try reader.readHeader()
+                guard let entry = try keystore.entries().first(where: { entry in header.recipients.contains { $0.names(entry.certificate) } }) else {
+                    throw Problem.conflict("no-matching-key", "no private key in the keystore opens this recording; it is for: " +
+                                           header.recipients.map(\.summary).joined(separator: "; "))
+                }
+                var plain: [UInt8] = []
+                try EnvelopeDecryptor(key: keystore.privateKey(entry.fingerprint), certificate: entry.certificate).decrypt(reader) { plain += $0 }
+                key = plain
+            }
+            let size = try FileDescriptorSource(path: file).regularFileSize ?? 0
+            let iv = try FileDescriptorSource(path: file).readPrefix(16)
+            return try EnvelopeRangeReader(path: file, map: EnvelopeContentMap.externalMedia(fileSize: size, iv: iv, keyLength: key.count),
+                                           contentKey: key)
+        }
+        app.contentKeys.put(id, reader.key)
+        return try await finish(recording, reader)
+    }
+
+    /// Learns the plaintext length and media type once.
+    private func finish(_ recording: Recording, _ reader: EnvelopeRangeReader) async throws -> Session {
         if recording.plaintextLength == nil || recording.contentType == nil {
-            let head = try await app.threadPool.runIfActive { () -> [UInt8] in
+            let head = try await request.application.threadPool.runIfActive { () -> [UInt8] in
                 var bytes: [UInt8] = []
                 try reader.read(0..<min(reader.plaintextLength, 16)) { bytes += $0 }
                 return bytes

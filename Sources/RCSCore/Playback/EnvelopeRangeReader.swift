@@ -2,6 +2,39 @@
 import Glibc
 #endif
 
+/// Where ciphertext bytes come from: a local file (pread), or a remote
+/// server (HTTP Range requests, supplied by the server module).
+public protocol CiphertextSource: Sendable {
+    /// Exactly `length` bytes at `offset` of the stored file (fewer only at its end).
+    func read(offset: UInt64, length: UInt64) throws -> [UInt8]
+}
+
+/// A local file, read with pread (no shared file position).
+public final class LocalFileSource: CiphertextSource, @unchecked Sendable {
+    // @unchecked Sendable: the descriptor is only used with pread.
+    let fd: Int32
+
+    public init(path: String) throws {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw RCSError(.io, "cannot open the recording: \(String(cString: strerror(errno)))") }
+        fd = descriptor
+    }
+
+    deinit { close(fd) }
+
+    public func read(offset: UInt64, length: UInt64) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: Int(length))
+        var done = 0
+        while done < Int(length) {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, Int(length) - done, off_t(offset) + off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw RCSError(.io, "the recording is shorter than its envelope says") }
+            done += n
+        }
+        return bytes
+    }
+}
+
 /// Decrypts any plaintext byte range of a DER envelope file, reading only the
 /// ciphertext blocks the range needs (and, for CBC, the block before them).
 /// A range near the end of a long recording costs what one at the start does.
@@ -12,7 +45,7 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
     // @unchecked Sendable: nothing changes after init; reads use pread (no shared
     // file position) and each call makes its own cipher context.
     public let map: EnvelopeContentMap
-    private let fd: Int32
+    private let source: CiphertextSource
     /// The content key (memory only; the server caches it a few minutes).
     public let key: [UInt8]
     private let blockName: String
@@ -22,33 +55,28 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
     /// The cipher's block size: 16 for AES, 8 for 3DES (old smime archives).
     let block: UInt64
 
-    public init(path: String, map: EnvelopeContentMap, contentKey: [UInt8]) throws {
+    public convenience init(path: String, map: EnvelopeContentMap, contentKey: [UInt8]) throws {
+        try self.init(source: LocalFileSource(path: path), map: map, contentKey: contentKey)
+    }
+
+    public init(source: CiphertextSource, map: EnvelopeContentMap, contentKey: [UInt8]) throws {
         self.map = map
         self.key = contentKey
+        self.source = source
         // CBC uses the envelope's own cipher; GCM is read as CTR of the same AES.
         blockName = map.isGCM ? "AES-\(contentKey.count * 8)-CTR" : map.cipherName
         let block: UInt64 = map.cipherName.hasPrefix("DES") ? 8 : 16
         self.block = block
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RCSError(.io, "cannot open the recording: \(String(cString: strerror(errno)))") }
         guard map.isGCM || (map.ciphertextLength >= block && map.ciphertextLength % block == 0) else {
-            close(fd)
             throw RCSError(.malformedEnvelope, "the CBC ciphertext is not a whole number of blocks")
         }
-        do {
-            plaintextLength = map.isGCM ? map.ciphertextLength
-                : map.ciphertextLength - UInt64(try Self.paddingLength(fd: fd, map: map, key: contentKey, blockName: blockName, block: block))
-        } catch {
-            close(fd)
-            throw error
-        }
+        plaintextLength = map.isGCM ? map.ciphertextLength
+            : map.ciphertextLength - UInt64(try Self.paddingLength(source: source, map: map, key: contentKey, blockName: blockName, block: block))
     }
 
-    deinit { close(fd) }
-
     /// PKCS#7 padding of the last block: the content did not decrypt if it is not valid.
-    private static func paddingLength(fd: Int32, map: EnvelopeContentMap, key: [UInt8], blockName: String, block: UInt64) throws -> Int {
-        let last = try decryptBlocks(fd: fd, map: map, key: key, blockName: blockName, block: block,
+    private static func paddingLength(source: CiphertextSource, map: EnvelopeContentMap, key: [UInt8], blockName: String, block: UInt64) throws -> Int {
+        let last = try decryptBlocks(source: source, map: map, key: key, blockName: blockName, block: block,
                                      first: map.ciphertextLength / block - 1, count: 1)
         guard let final = last.last else { throw RCSError(.decryptionFailed, "the content does not decrypt") }
         let pad = Int(final)
@@ -74,11 +102,11 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
     }
 
     func decryptBlocks(first: UInt64, count: UInt64) throws -> [UInt8] {
-        try Self.decryptBlocks(fd: fd, map: map, key: key, blockName: blockName, block: block, first: first, count: count)
+        try Self.decryptBlocks(source: source, map: map, key: key, blockName: blockName, block: block, first: first, count: count)
     }
 
     /// Decrypts whole ciphertext blocks [first, first + count).
-    static func decryptBlocks(fd: Int32, map: EnvelopeContentMap, key: [UInt8], blockName: String, block: UInt64,
+    static func decryptBlocks(source: CiphertextSource, map: EnvelopeContentMap, key: [UInt8], blockName: String, block: UInt64,
                               first: UInt64, count: UInt64) throws -> [UInt8] {
         let iv: [UInt8]
         if map.isGCM {
@@ -88,9 +116,9 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
             iv = map.iv + [UInt8(truncatingIfNeeded: counter >> 24), UInt8(truncatingIfNeeded: counter >> 16),
                            UInt8(truncatingIfNeeded: counter >> 8), UInt8(truncatingIfNeeded: counter)]
         } else {
-            iv = first == 0 ? map.iv : try ciphertext(fd: fd, map: map, from: (first - 1) * block, length: block)
+            iv = first == 0 ? map.iv : try ciphertext(source: source, map: map, from: (first - 1) * block, length: block)
         }
-        let input = try ciphertext(fd: fd, map: map, from: first * block, length: count * block)
+        let input = try ciphertext(source: source, map: map, from: first * block, length: count * block)
         let cipher = try StreamCipher(name: blockName, key: key, iv: iv, encrypting: false, padding: false)
         var output = [UInt8](repeating: 0, count: input.count + 32)
         let n = try input.withUnsafeBytes { inBuf in
@@ -100,25 +128,19 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
     }
 
     func ciphertext(from start: UInt64, length: UInt64) throws -> [UInt8] {
-        try Self.ciphertext(fd: fd, map: map, from: start, length: length)
+        try Self.ciphertext(source: source, map: map, from: start, length: length)
     }
 
     /// Ciphertext bytes, wherever the map says they lie.
-    static func ciphertext(fd: Int32, map: EnvelopeContentMap, from start: UInt64, length: UInt64) throws -> [UInt8] {
+    static func ciphertext(source: CiphertextSource, map: EnvelopeContentMap, from start: UInt64, length: UInt64) throws -> [UInt8] {
         let end = min(start + length, map.ciphertextLength)
         var bytes = [UInt8](repeating: 0, count: Int(end - start))
         var filled = 0
         for piece in map.fileRanges(ciphertext: start..<end) {
-            try bytes.withUnsafeMutableBytes { buffer in
-                var done = 0
-                while done < Int(piece.length) {
-                    let n = pread(fd, buffer.baseAddress! + filled + done, Int(piece.length) - done, off_t(piece.offset) + off_t(done))
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw RCSError(.io, "the recording is shorter than its envelope says") }
-                    done += n
-                }
-            }
-            filled += Int(piece.length)
+            let chunk = try source.read(offset: piece.offset, length: piece.length)
+            guard chunk.count == Int(piece.length) else { throw RCSError(.io, "the recording is shorter than its envelope says") }
+            bytes.replaceSubrange(filled..<(filled + chunk.count), with: chunk)
+            filled += chunk.count
         }
         return bytes
     }

@@ -19,7 +19,7 @@ import Testing
         init(dir: TemporaryDirectory, server: RunningServer, wav: String) { self.dir = dir; self.server = server; self.wav = wav }
         var base: String { server.baseURL }
 
-        func curl(_ arguments: [String], as user: String?) throws -> (status: Int, body: Data, headers: String) {
+        func curl(_ arguments: [String], as user: String?) throws -> (status: Int, body: Data, headers: String, error: String) {
             let headerFile = dir.file("headers-\(UUID().uuidString)")
             let bodyFile = dir.file("body-\(UUID().uuidString)")
             var command = ["curl", "-sS", "-D", headerFile, "-o", bodyFile, "-w", "%{http_code}"]
@@ -27,7 +27,7 @@ import Testing
             let result = try Shell.run(command + arguments)
             defer { try? FileManager.default.removeItem(atPath: headerFile); try? FileManager.default.removeItem(atPath: bodyFile) }
             return (Int(result.stdoutText) ?? 0, FileManager.default.contents(atPath: bodyFile) ?? Data(),
-                    (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? "")
+                    (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? "", result.stderr)
         }
 
         func json(_ arguments: [String], as user: String?) throws -> [String: Any] {
@@ -100,7 +100,7 @@ import Testing
             let meta = try w.json(["\(w.base)/rcs/api/v1/recordings/\(id)"], as: w.player)
             #expect((meta["metadata"] as? [String: Any])?["agentId"] as? String == "agent-\(index)")
             let audio = try w.curl(["\(w.base)/rcs/api/v1/recordings/\(id)/audio"], as: w.player)
-            #expect(audio.status == 200, "\(cipher) \(keyOptions)")
+            #expect(audio.status == 200, "\(cipher) \(keyOptions): \(audio.error)")
             #expect(audio.body == plain, "\(cipher) \(keyOptions): not byte-exact")
             #expect(audio.headers.lowercased().contains("content-type: audio/wav"))
             #expect(audio.headers.lowercased().contains("accept-ranges: bytes"))

@@ -43,6 +43,10 @@ import Testing
             var got: [UInt8] = []
             try reader.read(range, chunk: 10_000) { got += $0 }
             #expect(got == Array(plain[Int(range.lowerBound)..<Int(range.upperBound)]), "\(range)")
+            // The in-place path the server streams with.
+            var buffer = [UInt8](repeating: 0, count: reader.capacity(for: range))
+            let skip = try buffer.withUnsafeMutableBytes { try reader.decrypt(range, into: $0) }
+            #expect(Array(buffer[skip..<(skip + Int(range.count))]) == Array(plain[Int(range.lowerBound)..<Int(range.upperBound)]), "in place \(range)")
         }
     }
 

@@ -7,6 +7,16 @@ import Glibc
 public protocol CiphertextSource: Sendable {
     /// Exactly `length` bytes at `offset` of the stored file (fewer only at its end).
     func read(offset: UInt64, length: UInt64) throws -> [UInt8]
+    /// The same, straight into memory the caller owns (`destination.count` bytes).
+    func read(offset: UInt64, into destination: UnsafeMutableRawBufferPointer) throws
+}
+
+extension CiphertextSource {
+    public func read(offset: UInt64, into destination: UnsafeMutableRawBufferPointer) throws {
+        let bytes = try read(offset: offset, length: UInt64(destination.count))
+        guard bytes.count == destination.count else { throw RCSError(.io, "the recording is shorter than its envelope says") }
+        bytes.withUnsafeBytes { destination.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+    }
 }
 
 /// A local file, read with pread (no shared file position).
@@ -24,14 +34,18 @@ public final class LocalFileSource: CiphertextSource, @unchecked Sendable {
 
     public func read(offset: UInt64, length: UInt64) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: Int(length))
+        try bytes.withUnsafeMutableBytes { try read(offset: offset, into: $0) }
+        return bytes
+    }
+
+    public func read(offset: UInt64, into destination: UnsafeMutableRawBufferPointer) throws {
         var done = 0
-        while done < Int(length) {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, Int(length) - done, off_t(offset) + off_t(done)) }
+        while done < destination.count {
+            let n = pread(fd, destination.baseAddress! + done, destination.count - done, off_t(offset) + off_t(done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw RCSError(.io, "the recording is shorter than its envelope says") }
             done += n
         }
-        return bytes
     }
 }
 
@@ -103,6 +117,43 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
 
     func decryptBlocks(first: UInt64, count: UInt64) throws -> [UInt8] {
         try Self.decryptBlocks(source: source, map: map, key: key, blockName: blockName, block: block, first: first, count: count)
+    }
+
+    /// The bytes `decrypt(_:into:)` needs in its destination for `range`.
+    public func capacity(for range: Range<UInt64>) -> Int {
+        let first = range.lowerBound / block, last = (range.upperBound - 1) / block
+        return Int((last - first + 1) * block + block)
+    }
+
+    /// Decrypts `range` straight into `destination` (at least `capacity(for:)`
+    /// bytes): the ciphertext is read into it and decrypted in place. The
+    /// plaintext is at `[skip, skip + range.count)` of it.
+    public func decrypt(_ range: Range<UInt64>, into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+        precondition(range.upperBound <= plaintextLength && !range.isEmpty, "range beyond the plaintext")
+        precondition(destination.count >= capacity(for: range))
+        let first = range.lowerBound / block, last = (range.upperBound - 1) / block
+        // Whole blocks, but GCM's last block may be short: never past the content.
+        let bytes = Int(min((last - first + 1) * block, map.ciphertextLength - first * block))
+        let iv: [UInt8]
+        if map.isGCM {
+            let counter = first + 2
+            guard counter + (last - first + 1) < (1 << 32) else { throw RCSError(.unsupportedAlgorithm, "GCM content beyond 64 GiB") }
+            iv = map.iv + [UInt8(truncatingIfNeeded: counter >> 24), UInt8(truncatingIfNeeded: counter >> 16),
+                           UInt8(truncatingIfNeeded: counter >> 8), UInt8(truncatingIfNeeded: counter)]
+        } else {
+            iv = first == 0 ? map.iv : try ciphertext(from: (first - 1) * block, length: block)
+        }
+        // The ciphertext lands where the plaintext will be, piece by piece.
+        var filled = 0
+        for piece in map.fileRanges(ciphertext: (first * block)..<(first * block + UInt64(bytes))) {
+            try source.read(offset: piece.offset, into: UnsafeMutableRawBufferPointer(rebasing: destination[filled..<(filled + Int(piece.length))]))
+            filled += Int(piece.length)
+        }
+        guard filled == bytes else { throw RCSError(.io, "the recording is shorter than its envelope says") }
+        let cipher = try StreamCipher(name: blockName, key: key, iv: iv, encrypting: false, padding: false)
+        let produced = try cipher.update(UnsafeRawBufferPointer(rebasing: destination[..<bytes]), into: destination)
+        guard produced == bytes else { throw RCSError(.decryptionFailed, "the content does not decrypt") }
+        return Int(range.lowerBound - first * block)
     }
 
     /// Decrypts whole ciphertext blocks [first, first + count).

@@ -215,6 +215,15 @@ paths:
       responses:
         "204": {description: Removed}
         default: {$ref: "#/components/responses/Problem"}
+  /api/v1/profiles/{profileID}/sync:
+    parameters: [{$ref: "#/components/parameters/profileID"}]
+    post:
+      summary: Catalogue the recordings on the profile's remote WebDAV destination (then they play like local ones)
+      responses:
+        "200": {description: What the catalog now holds for it, content: {application/json: {schema: {type: object, properties: {recordings: {type: integer}, removed: {type: integer}}}}}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "502": {$ref: "#/components/responses/Problem"}
+        default: {$ref: "#/components/responses/Problem"}
   /api/v1/profiles/{profileID}/recording-certificates:
     parameters: [{$ref: "#/components/parameters/profileID"}]
     get:

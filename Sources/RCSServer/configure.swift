@@ -36,6 +36,7 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     app.migrations.add(CreateSchema())
     app.migrations.add(CreateStorageSchema())
     app.migrations.add(AddPlaybackFields())
+    app.migrations.add(AddRemoteSource())
     try await app.autoMigrate()
 
     app.passwords.use(.bcrypt(cost: configuration.bcryptCost))

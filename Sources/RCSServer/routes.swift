@@ -21,6 +21,7 @@ func routes(_ app: Application) throws {
     try admin.register(collection: TrustController())
     try admin.register(collection: TenantController())
     try admin.register(collection: ProfileController())
+    try admin.register(collection: RemoteSyncController())
     try admin.register(collection: CredentialController())
     try admin.register(collection: AuditController())
     try admin.register(collection: KeystoreController())

@@ -25,7 +25,12 @@ public struct EnvelopeContentMap: Codable, Sendable, Equatable {
 
     /// The envelope's header (recipients, cipher) with its map, from one read of a DER file.
     public static func read(path: String) throws -> (header: EnvelopeHeader, map: EnvelopeContentMap) {
-        let input = try EnvelopeInput(BufferedReader(FileDescriptorSource(path: path), capacity: 1 << 16), bufferCapacity: 1 << 16)
+        try read(source: FileDescriptorSource(path: path))
+    }
+
+    /// The same from any byte source (a downloaded spool).
+    public static func read(source: ByteSource) throws -> (header: EnvelopeHeader, map: EnvelopeContentMap) {
+        let input = try EnvelopeInput(BufferedReader(source, capacity: 1 << 16), bufferCapacity: 1 << 16)
         guard input.encoding == .der else {
             throw RCSError(.unsupportedAlgorithm, "\(input.encoding.rawValue) envelopes cannot be read from the middle: store recordings as DER")
         }

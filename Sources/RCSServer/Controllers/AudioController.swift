@@ -81,29 +81,41 @@ struct AudioController: RouteCollection {
         let threadPool = request.application.threadPool
         let rangeText = status == .partialContent ? "bytes \(range.lowerBound)-\(range.upperBound - 1)" : "whole"
         let bytesToSend = range
+        let pieceSize: UInt64 = 1 << 20
+        /// One piece, decrypted in place in the buffer that is sent.
+        @Sendable func piece(_ start: UInt64) async throws -> ByteBuffer {
+            let end = min(bytesToSend.upperBound, start + pieceSize)
+            return try await threadPool.runIfActive { () -> ByteBuffer in
+                let reader = session.reader
+                let capacity = reader.capacity(for: start..<end)
+                var buffer = ByteBufferAllocator().buffer(capacity: capacity)
+                var skip = 0
+                try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { pointer in
+                    skip = try reader.decrypt(start..<end, into: UnsafeMutableRawBufferPointer(rebasing: pointer[..<capacity]))
+                    return capacity
+                }
+                return buffer.getSlice(at: buffer.readerIndex + skip, length: Int(end - start))!
+            }
+        }
+        // The first piece before answering: a storage that fails is a 502, not a cut-off stream.
+        let first: ByteBuffer?
+        do {
+            first = bytesToSend.isEmpty ? nil : try await piece(bytesToSend.lowerBound)
+        } catch {
+            let detail = (error as? Problem)?.slug ?? (error as? RCSError)?.code.rawValue ?? "error"
+            await request.audit.record("recording.play", outcome: "failure", tenant: tenant, target: target, detail: detail)
+            throw error
+        }
         response.body = .init(asyncStream: { writer in
             var sent: UInt64 = 0
             var outcome = "success"
             do {
                 var position = bytesToSend.lowerBound
                 while position < bytesToSend.upperBound {
-                    let end = min(bytesToSend.upperBound, position + (1 << 20))
-                    let start = position
-                    // Decrypted in place in the buffer that is sent: no copies.
-                    let piece = try await threadPool.runIfActive { () -> ByteBuffer in
-                        let reader = session.reader
-                        var buffer = ByteBufferAllocator().buffer(capacity: reader.capacity(for: start..<end))
-                        var skip = 0
-                        let capacity = reader.capacity(for: start..<end)
-                        try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { pointer in
-                            skip = try reader.decrypt(start..<end, into: UnsafeMutableRawBufferPointer(rebasing: pointer[..<capacity]))
-                            return capacity
-                        }
-                        return buffer.getSlice(at: buffer.readerIndex + skip, length: Int(end - start))!
-                    }
-                    try await writer.write(.buffer(piece))
-                    sent += UInt64(piece.readableBytes)
-                    position = end
+                    let next = position == bytesToSend.lowerBound && first != nil ? first! : try await piece(position)
+                    try await writer.write(.buffer(next))
+                    sent += UInt64(next.readableBytes)
+                    position += UInt64(next.readableBytes)
                 }
                 try await writer.write(.end)
             } catch {

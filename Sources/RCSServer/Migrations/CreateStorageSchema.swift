@@ -63,3 +63,14 @@ struct AddPlaybackFields: AsyncMigration {
         }
     }
 }
+
+/// Recordings kept on a profile's remote WebDAV destination.
+struct AddRemoteSource: AsyncMigration {
+    func prepare(on database: Database) async throws {
+        try await database.schema(Recording.schema).field("remote_profile_id", .uuid).update()
+    }
+
+    func revert(on database: Database) async throws {
+        try await database.schema(Recording.schema).deleteField("remote_profile_id").update()
+    }
+}

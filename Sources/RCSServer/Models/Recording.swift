@@ -38,6 +38,9 @@ final class Recording: Model, @unchecked Sendable {
     @OptionalField(key: "plaintext_length") var plaintextLength: Int64?
     /// AES-GCM: nil until the tag has been checked once, then its outcome.
     @OptionalField(key: "tag_verified") var tagVerified: Bool?
+    /// Set for recordings kept on a profile's remote WebDAV destination; their
+    /// `path` is `profiles/<profile id>/<path there>`.
+    @OptionalField(key: "remote_profile_id") var remoteProfileID: UUID?
     /// Sniffed from the first plaintext bytes at the first playback.
     @OptionalField(key: "content_type") var contentType: String?
 

@@ -36,15 +36,28 @@ struct PlaybackService {
         }
         let app = request.application
         let keystore = app.keystore
-        let file = try app.davStore.filePath(DAVPath(tenant: tenant, segments: recording.path.split(separator: "/").map(String.init)))
         let id = try recording.requireID()
+        // Where the ciphertext is: this server's storage, or a profile's remote WebDAV destination.
+        let source: CiphertextSource
+        let headerLength = map.runs.first?.fileOffset ?? 0
+        if let profileID = recording.remoteProfileID {
+            guard let profile = try await RecordingProfile.find(profileID, on: request.db) else {
+                throw Problem.conflict("profile-gone", "the profile whose remote storage holds this recording no longer exists")
+            }
+            let storage = try RemoteStorage(profile: profile, keystore: keystore, client: app.http.client.shared)
+            source = RemoteStorage.RangeSource(storage: storage, relative: String(recording.path.dropFirst(RemoteSyncController.prefix(profileID).count)))
+        } else {
+            source = try LocalFileSource(path: app.davStore.filePath(DAVPath(tenant: tenant, segments: recording.path.split(separator: "/").map(String.init))))
+        }
         let cached = app.contentKeys.get(id)
         let session = try await app.threadPool.runIfActive { () -> (EnvelopeRangeReader, [UInt8]) in
             let key: [UInt8]
             if let cached {
                 key = cached
             } else {
-                let input = try EnvelopeInput(BufferedReader(FileDescriptorSource(path: file), capacity: 1 << 16), bufferCapacity: 1 << 16)
+                // The header is everything before the first ciphertext byte.
+                let headerBytes = try source.read(offset: 0, length: headerLength)
+                let input = try EnvelopeInput(BufferedReader(MemorySource(headerBytes), capacity: 1 << 16), bufferCapacity: 1 << 16)
                 let header = try EnvelopeReader(input.der).readHeader()
                 guard let entry = try keystore.entries().first(where: { entry in header.recipients.contains { $0.names(entry.certificate) } }) else {
                     throw Problem.conflict("no-matching-key", "no private key in the keystore opens this recording; it is for: " +
@@ -52,7 +65,7 @@ struct PlaybackService {
                 }
                 key = try EnvelopeDecryptor(key: keystore.privateKey(entry.fingerprint), certificate: entry.certificate).contentKey(for: header)
             }
-            return (try EnvelopeRangeReader(path: file, map: map, contentKey: key), key)
+            return (try EnvelopeRangeReader(source: source, map: map, contentKey: key), key)
         }
         app.contentKeys.put(id, session.1)
         let reader = session.0

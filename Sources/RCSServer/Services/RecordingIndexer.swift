@@ -73,26 +73,30 @@ struct RecordingIndexer {
         if !properties.isEmpty {
             combined["properties"] = Dictionary(properties.map { ("{\($0.namespace)}\($0.name)", $0.text) }, uniquingKeysWith: { a, _ in a })
         }
-        let metadataJSON = String(decoding: try JSONSerialization.data(withJSONObject: combined, options: [.sortedKeys]), as: UTF8.self)
+        try await save(tenantID: try tenant.requireID(), path: path.relative, size: info.size, modified: info.modified,
+                       layout: layout, summary: summary, note: note, metadata: combined, map: contentMap, remoteProfileID: nil)
+    }
+
+    /// Writes a recording's catalog row and its recipients (one transaction).
+    func save(tenantID: UUID, path: String, size: UInt64, modified: Date, layout: Recording.Layout, summary: EnvelopeSummary?,
+              note: String?, metadata: [String: Any], map: EnvelopeContentMap?, remoteProfileID: UUID?) async throws {
+        let metadataJSON = String(decoding: try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys]), as: UTF8.self)
         let envelopeJSON = try summary.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-        let tenantID = try tenant.requireID()
-        let layoutValue = layout
-        let noteValue = note
-        let finalSummary = summary
-        let mapJSON = try contentMap.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let mapJSON = try map.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try await db.transaction { db in
-            let recording = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$path == path.relative).first()
+            let recording = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$path == path).first()
                 ?? Recording()
             recording.$tenant.id = tenantID
-            recording.path = path.relative
-            recording.size = Int64(info.size)
-            recording.modifiedAt = info.modified
-            recording.layout = layoutValue
-            recording.encrypted = finalSummary != nil
+            recording.path = path
+            recording.size = Int64(size)
+            recording.modifiedAt = modified
+            recording.layout = layout
+            recording.encrypted = summary != nil
             recording.envelopeJSON = envelopeJSON
-            recording.note = noteValue
+            recording.note = note
             recording.metadataJSON = metadataJSON
             recording.contentMapJSON = mapJSON
+            recording.remoteProfileID = remoteProfileID
             // A new file: what playback learned about the old one no longer holds.
             recording.plaintextLength = nil
             recording.tagVerified = nil
@@ -100,7 +104,7 @@ struct RecordingIndexer {
             try await recording.save(on: db)
             let recordingID = try recording.requireID()
             try await RecordingRecipient.query(on: db).filter(\.$recording.$id == recordingID).delete()
-            for recipient in finalSummary?.recipients ?? [] {
+            for recipient in summary?.recipients ?? [] {
                 let row = RecordingRecipient()
                 row.$recording.id = recordingID
                 row.issuerDN = recipient.issuerDN
@@ -125,13 +129,14 @@ struct RecordingIndexer {
     func remove(under path: DAVPath, tenant: Tenant) async throws {
         let tenantID = try tenant.requireID()
         if path.isTenantRoot {
-            try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).delete()
+            try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$remoteProfileID == nil).delete()
             return
         }
-        try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$path == path.relative).delete()
+        try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$remoteProfileID == nil)
+            .filter(\.$path == path.relative).delete()
         // LIKE narrows (its wildcards may over-match names with _ or %); the prefix test decides.
         let prefix = path.relative + "/"
-        let candidates = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID)
+        let candidates = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$remoteProfileID == nil)
             .filter(\.$path, .custom("LIKE"), prefix + "%").all()
         let ids = candidates.filter { $0.path.hasPrefix(prefix) }.compactMap(\.id)
         if !ids.isEmpty { try await Recording.query(on: db).filter(\.$id ~~ ids).delete() }
@@ -141,7 +146,8 @@ struct RecordingIndexer {
     /// files that are gone; returns how many rows changed.
     func reconcile(tenant: Tenant) async throws -> Int {
         let tenantID = try tenant.requireID()
-        let rows = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).all()
+        // Rows of remote destinations are not this storage's to reconcile.
+        let rows = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$remoteProfileID == nil).all()
         var known = Dictionary(rows.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         let files = try await files(under: DAVPath(tenant: tenant.name, segments: []))
         var changed = 0

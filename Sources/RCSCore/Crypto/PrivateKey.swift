@@ -11,10 +11,10 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// The stored forms of SPEC section 2.
     public enum Format: String, Sendable {
-        case pkcs1PEM = "PKCS#1 RSA PEM (BEGIN RSA PRIVATE KEY)"
+        case pkcs1PEM = "PKCS#1 RSA PEM (label RSA PRIVATE KEY)"
         case pkcs1PEMEncrypted = "PKCS#1 RSA PEM, legacy encryption (Proc-Type: 4,ENCRYPTED)"
-        case pkcs8PEM = "PKCS#8 PEM (BEGIN PRIVATE KEY)"
-        case pkcs8PEMEncrypted = "encrypted PKCS#8 PEM (BEGIN ENCRYPTED PRIVATE KEY)"
+        case pkcs8PEM = "PKCS#8 PEM (label PRIVATE KEY)"
+        case pkcs8PEMEncrypted = "encrypted PKCS#8 PEM (label ENCRYPTED PRIVATE KEY)"
         case pkcs8DER = "PKCS#8 DER"
         case pkcs8DEREncrypted = "encrypted PKCS#8 DER"
         case pkcs1DER = "PKCS#1 RSA DER"
@@ -33,7 +33,7 @@ public final class PrivateKey: @unchecked Sendable {
     public var bits: Int { Int(EVP_PKEY_get_bits(pointer)) }
     public var keyType: String { Certificate.keyTypeName(pointer) }
 
-    /// "RSA 2048-bit, encrypted PKCS#8 PEM (BEGIN ENCRYPTED PRIVATE KEY)": the seed's "Key Details".
+    /// "RSA 2048-bit, encrypted PKCS#8 PEM (label ENCRYPTED PRIVATE KEY)": the seed's "Key Details".
     public var details: String { "\(keyType) \(bits)-bit, \(format.rawValue)" }
 
     /// Tells the stored format of a key without opening it.

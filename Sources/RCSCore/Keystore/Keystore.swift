@@ -206,7 +206,14 @@ public final class Keystore: @unchecked Sendable {
     private static func lockDirectory(_ path: String) throws -> Int32 {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw RCSError(.io, "cannot open the keystore \(path): \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // A process forked at this moment shares the lock until its exec closes the
+        // descriptor: wait a little before concluding someone else holds it.
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 && attempts < 20 {
+            attempts += 1
+            usleep(50_000)
+        }
+        guard attempts < 20 else {
             close(fd)
             throw RCSError(.io, "the keystore \(path) is in use by another rcs process (a running `rcs serve`?): stop it first")
         }

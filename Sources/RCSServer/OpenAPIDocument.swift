@@ -289,6 +289,10 @@ paths:
       summary: List recordings (admins, or player credentials of their own tenant)
       parameters:
         - {name: tenant, in: query, schema: {type: string}}
+        - {name: agent, in: query, description: the recorder's agent id, schema: {type: string}}
+        - {name: customer, in: query, description: the recorder's customer id, schema: {type: string}}
+        - {name: since, in: query, description: recorded at or after (ISO 8601), schema: {type: string, format: date-time}}
+        - {name: until, in: query, description: recorded at or before (ISO 8601), schema: {type: string, format: date-time}}
         - {name: page, in: query, schema: {type: integer, minimum: 1}}
         - {name: per, in: query, schema: {type: integer, minimum: 1, maximum: 500}}
       responses:
@@ -364,6 +368,10 @@ components:
         layout: {type: string, enum: [envelope, externalEnvelope, plain]}
         envelope: {type: object, description: "content type, cipher, length encoding, recipients (issuer DN and serial, or subject key identifier)"}
         note: {type: string}
+        duration: {type: number, description: "seconds, when the header of the audio tells it (WAV)"}
+        agentId: {type: string}
+        customerId: {type: string}
+        recordedAt: {type: string, format: date-time}
         metadata: {type: object, description: the recorder's sidecar JSON and WebDAV properties}
     Problem:
       type: object

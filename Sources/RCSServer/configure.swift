@@ -37,6 +37,7 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     app.migrations.add(CreateStorageSchema())
     app.migrations.add(AddPlaybackFields())
     app.migrations.add(AddRemoteSource())
+    app.migrations.add(AddSearchFields())
     try await app.autoMigrate()
 
     app.passwords.use(.bcrypt(cost: configuration.bcryptCost))

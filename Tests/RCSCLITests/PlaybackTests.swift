@@ -115,6 +115,18 @@ import Testing
             let beyond = try w.curl(["-H", "Range: bytes=\(n)-", "\(w.base)/rcs/api/v1/recordings/\(id)/audio"], as: w.player)
             #expect(beyond.status == 416)
         }
+        // Seed 000's Decryption Service: metadata with the duration the WAV tells (1 s of 8 kHz 16-bit mono).
+        let described = try w.json(["\(w.base)/rcs/api/v1/recordings/\(try w.id(of: "call-0.p7m"))"], as: w.player)
+        #expect(described["duration"] as? Double == 1.0, "\(described["duration"] ?? "none")")
+        #expect(described["agentId"] as? String == "agent-0" && described["customerId"] as? String == "cust-1")
+        // Search by agent, customer and time.
+        func count(_ query: String) throws -> Int {
+            try w.json(["\(w.base)/rcs/api/v1/recordings?\(query)"], as: w.player)["total"] as? Int ?? -1
+        }
+        #expect(try count("agent=agent-2") == 1)
+        #expect(try count("customer=cust-1") == combinations.count)
+        #expect(try count("since=2099-01-01") == 0)
+        #expect(try count("until=2099-01-01") == combinations.count)
         // Seed 000's test plan: the file straight from storage does not play; the API's audio does.
         let raw = try w.curl(["\(w.base)/webdav/acme/call-0.p7m"], as: w.recorder)
         #expect(raw.status == 200)

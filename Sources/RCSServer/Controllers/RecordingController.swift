@@ -23,6 +23,11 @@ struct RecordingController: RouteCollection {
         let layout: String
         let envelope: EnvelopeSummary?
         let note: String?
+        /// Seconds, when the audio's header tells it (WAV).
+        let duration: Double?
+        let agentId: String?
+        let customerId: String?
+        let recordedAt: Date?
         /// The recorder's metadata (sidecar JSON and WebDAV properties).
         let metadata: JSONValue
     }
@@ -32,7 +37,8 @@ struct RecordingController: RouteCollection {
                           modifiedAt: recording.modifiedAt, indexedAt: recording.indexedAt, encrypted: recording.encrypted,
                           layout: recording.layout.rawValue,
                           envelope: try recording.envelopeJSON.map { try JSONDecoder().decode(EnvelopeSummary.self, from: Data($0.utf8)) },
-                          note: recording.note,
+                          note: recording.note, duration: recording.durationSeconds, agentId: recording.agentID,
+                          customerId: recording.customerID, recordedAt: recording.recordedAt,
                           metadata: (try? JSONDecoder().decode(JSONValue.self, from: Data(recording.metadataJSON.utf8))) ?? .object([:]))
     }
 
@@ -70,8 +76,12 @@ struct RecordingController: RouteCollection {
         let per = min(500, max(1, request.query[Int.self, at: "per"] ?? 50))
         var query = Recording.query(on: request.db).with(\.$tenant)
         if let scope { query = query.filter(\.$tenant.$id == scope) }
+        if let agent = request.query[String.self, at: "agent"] { query = query.filter(\.$agentID == agent) }
+        if let customer = request.query[String.self, at: "customer"] { query = query.filter(\.$customerID == customer) }
+        if let since = try AuditController.date(request, "since") { query = query.filter(\.$recordedAt >= since) }
+        if let until = try AuditController.date(request, "until") { query = query.filter(\.$recordedAt <= until) }
         let total = try await query.count()
-        let rows = try await query.sort(\.$modifiedAt, .descending).range(((page - 1) * per)..<(page * per)).all()
+        let rows = try await query.sort(\.$recordedAt, .descending).range(((page - 1) * per)..<(page * per)).all()
         return Page(items: try rows.map { try Self.response($0, tenant: $0.tenant.name) }, page: page, per: per, total: total)
     }
 
@@ -81,6 +91,10 @@ struct RecordingController: RouteCollection {
               let recording = try await Recording.query(on: request.db).filter(\.$id == id).with(\.$tenant).first(),
               scope == nil || recording.$tenant.id == scope else {
             throw Problem.notFound("recording \(request.parameters.get("recordingID")?.prefix(64) ?? "")")
+        }
+        // The duration comes from the audio itself: learn it now if nobody has played it yet.
+        if recording.durationSeconds == nil && recording.plaintextLength == nil && recording.encrypted {
+            _ = try? await PlaybackService(request: request).open(recording, tenant: recording.tenant.name)
         }
         return try Self.response(recording, tenant: recording.tenant.name)
     }

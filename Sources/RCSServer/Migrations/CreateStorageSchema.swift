@@ -74,3 +74,22 @@ struct AddRemoteSource: AsyncMigration {
         try await database.schema(Recording.schema).deleteField("remote_profile_id").update()
     }
 }
+
+/// Search by agent, customer and time; the duration the audio tells.
+struct AddSearchFields: AsyncMigration {
+    static let fields: [(FieldKey, DatabaseSchema.DataType)] = [
+        ("agent_id", .string), ("customer_id", .string), ("recorded_at", .datetime), ("duration_seconds", .double),
+    ]
+
+    func prepare(on database: Database) async throws {
+        for (name, type) in Self.fields {
+            try await database.schema(Recording.schema).field(name, type).update()
+        }
+    }
+
+    func revert(on database: Database) async throws {
+        for (name, _) in Self.fields {
+            try await database.schema(Recording.schema).deleteField(name).update()
+        }
+    }
+}

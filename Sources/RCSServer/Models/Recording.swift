@@ -41,6 +41,13 @@ final class Recording: Model, @unchecked Sendable {
     /// Set for recordings kept on a profile's remote WebDAV destination; their
     /// `path` is `profiles/<profile id>/<path there>`.
     @OptionalField(key: "remote_profile_id") var remoteProfileID: UUID?
+    /// From the recorder's metadata, for search (agentId/customerId/startTime or their variants).
+    @OptionalField(key: "agent_id") var agentID: String?
+    @OptionalField(key: "customer_id") var customerID: String?
+    /// When the call started (the metadata's start time), else when the file was written.
+    @OptionalField(key: "recorded_at") var recordedAt: Date?
+    /// From the audio's own header (WAV), once known.
+    @OptionalField(key: "duration_seconds") var durationSeconds: Double?
     /// Sniffed from the first plaintext bytes at the first playback.
     @OptionalField(key: "content_type") var contentType: String?
 

@@ -129,17 +129,39 @@ struct PlaybackService {
         if recording.plaintextLength == nil || recording.contentType == nil {
             let head = try await request.application.threadPool.runIfActive { () -> [UInt8] in
                 var bytes: [UInt8] = []
-                try reader.read(0..<min(reader.plaintextLength, 16)) { bytes += $0 }
+                try reader.read(0..<min(reader.plaintextLength, 4096)) { bytes += $0 }
                 return bytes
             }
             recording.plaintextLength = Int64(reader.plaintextLength)
             recording.contentType = Self.sniff(head)
+            recording.durationSeconds = Self.wavDuration(head)
             try await recording.save(on: request.db)
         }
         return Session(reader: reader, length: reader.plaintextLength, contentType: recording.contentType ?? "application/octet-stream")
     }
 
     static let tampered = Problem.unprocessable("tampered", "the recording failed authentication (AES-GCM): it was tampered with or damaged, so none of it is played")
+
+    /// A WAV file's duration from its header: the data chunk's size over the byte rate.
+    static func wavDuration(_ bytes: [UInt8]) -> Double? {
+        func le32(_ at: Int) -> UInt32? {
+            guard at + 4 <= bytes.count else { return nil }
+            return UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+        }
+        guard bytes.count >= 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WAVE".utf8) else { return nil }
+        var at = 12
+        var byteRate: UInt32?
+        while at + 8 <= bytes.count, let size = le32(at + 4) {
+            let id = String(decoding: bytes[at..<(at + 4)], as: UTF8.self)
+            if id == "fmt " { byteRate = le32(at + 16) }
+            if id == "data" {
+                guard let byteRate, byteRate > 0 else { return nil }
+                return Double(size) / Double(byteRate)
+            }
+            at += 8 + Int(size) + Int(size % 2)
+        }
+        return nil
+    }
 
     /// The media type from the first bytes.
     static func sniff(_ bytes: [UInt8]) -> String {

@@ -83,6 +83,9 @@ struct RecordingIndexer {
         let metadataJSON = String(decoding: try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys]), as: UTF8.self)
         let envelopeJSON = try summary.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let mapJSON = try map.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let agent = Self.field(metadata, ["agentId", "agentID", "agent_id", "agent"])
+        let customer = Self.field(metadata, ["customerId", "customerID", "customer_id", "customer"])
+        let recordedAt = Self.field(metadata, ["startTime", "start_time", "startedAt", "timestamp"]).flatMap(Self.parseDate) ?? modified
         try await db.transaction { db in
             let recording = try await Recording.query(on: db).filter(\.$tenant.$id == tenantID).filter(\.$path == path).first()
                 ?? Recording()
@@ -97,6 +100,10 @@ struct RecordingIndexer {
             recording.metadataJSON = metadataJSON
             recording.contentMapJSON = mapJSON
             recording.remoteProfileID = remoteProfileID
+            recording.agentID = agent
+            recording.customerID = customer
+            recording.recordedAt = recordedAt
+            recording.durationSeconds = nil
             // A new file: what playback learned about the old one no longer holds.
             recording.plaintextLength = nil
             recording.tagVerified = nil
@@ -190,6 +197,22 @@ struct RecordingIndexer {
         try await remove(under: root, tenant: tenant)
         try await indexTree(root, tenant: tenant)
         return try await Recording.query(on: db).filter(\.$tenant.$id == (try tenant.requireID())).count()
+    }
+
+    /// The first of `names` present in the metadata, as text.
+    static func field(_ metadata: [String: Any], _ names: [String]) -> String? {
+        for name in names {
+            if let text = metadata[name] as? String, !text.isEmpty { return String(text.prefix(256)) }
+            if let number = metadata[name] as? NSNumber { return number.stringValue }
+        }
+        return nil
+    }
+
+    static func parseDate(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     /// A sidecar's bytes (bounded); nil when absent or too large.

@@ -69,6 +69,8 @@ struct RemoteStorage: Sendable {
                 guard decoded.hasPrefix(basePath) else { continue }
                 let relative = String(decoded.dropFirst(basePath.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
                 guard relative != collection, !relative.isEmpty else { continue }
+                // A remote answer is input too: no dot segments may climb out of the destination.
+                guard !relative.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) else { continue }
                 let properties = entry.children.filter { $0.isDAV("propstat") }.compactMap { $0.child(dav: "prop") }
                 let isCollection = properties.contains { $0.child(dav: "resourcetype")?.child(dav: "collection") != nil }
                 if isCollection {

@@ -90,33 +90,31 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
 
     /// PKCS#7 padding of the last block: the content did not decrypt if it is not valid.
     private static func paddingLength(source: CiphertextSource, map: EnvelopeContentMap, key: [UInt8], blockName: String, block: UInt64) throws -> Int {
-        let last = try decryptBlocks(source: source, map: map, key: key, blockName: blockName, block: block,
-                                     first: map.ciphertextLength / block - 1, count: 1)
-        guard let final = last.last else { throw RCSError(.decryptionFailed, "the content does not decrypt") }
+        let lastBlock = map.ciphertextLength / block - 1
+        var last = [UInt8](repeating: 0, count: Int(2 * block))
+        let count = try last.withUnsafeMutableBytes {
+            try decryptBlocks(source: source, map: map, key: key, blockName: blockName, block: block, first: lastBlock, last: lastBlock, into: $0)
+        }
+        guard let final = last[..<count].last else { throw RCSError(.decryptionFailed, "the content does not decrypt") }
         let pad = Int(final)
-        guard (1...Int(block)).contains(pad), last.suffix(pad).allSatisfy({ Int($0) == pad }) else {
+        guard (1...Int(block)).contains(pad), last[..<count].suffix(pad).allSatisfy({ Int($0) == pad }) else {
             throw RCSError(.decryptionFailed, "the content does not decrypt: wrong key, or the envelope is damaged")
         }
         return pad
     }
 
-    /// Plaintext bytes [range) to `body`, in pieces of at most `chunk` bytes.
+    /// Plaintext bytes [range) to `body`, in pieces of at most `chunk` bytes
+    /// (a convenience over `decrypt(_:into:)`, for small reads and tests).
     public func read(_ range: Range<UInt64>, chunk: UInt64 = 1 << 20, _ body: ([UInt8]) throws -> Void) throws {
         precondition(range.upperBound <= plaintextLength, "range beyond the plaintext")
         var position = range.lowerBound
         while position < range.upperBound {
             let end = min(range.upperBound, position + chunk)
-            let firstBlock = position / block
-            let lastBlock = (end - 1) / block
-            let blocks = try decryptBlocks(first: firstBlock, count: lastBlock - firstBlock + 1)
-            let skip = Int(position - firstBlock * block)
-            try body(Array(blocks[skip..<(skip + Int(end - position))]))
+            var buffer = [UInt8](repeating: 0, count: capacity(for: position..<end))
+            let skip = try buffer.withUnsafeMutableBytes { try decrypt(position..<end, into: $0) }
+            try body(Array(buffer[skip..<(skip + Int(end - position))]))
             position = end
         }
-    }
-
-    func decryptBlocks(first: UInt64, count: UInt64) throws -> [UInt8] {
-        try Self.decryptBlocks(source: source, map: map, key: key, blockName: blockName, block: block, first: first, count: count)
     }
 
     /// The bytes `decrypt(_:into:)` needs in its destination for `range`.
@@ -127,12 +125,22 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
 
     /// Decrypts `range` straight into `destination` (at least `capacity(for:)`
     /// bytes): the ciphertext is read into it and decrypted in place. The
-    /// plaintext is at `[skip, skip + range.count)` of it.
+    /// plaintext is at `[skip, skip + range.count)` of it; `skip` is returned.
     public func decrypt(_ range: Range<UInt64>, into destination: UnsafeMutableRawBufferPointer) throws -> Int {
         precondition(range.upperBound <= plaintextLength && !range.isEmpty, "range beyond the plaintext")
         precondition(destination.count >= capacity(for: range))
-        let first = range.lowerBound / block, last = (range.upperBound - 1) / block
-        // Whole blocks, but GCM's last block may be short: never past the content.
+        let first = range.lowerBound / block
+        _ = try Self.decryptBlocks(source: source, map: map, key: key, blockName: blockName, block: block,
+                                   first: first, last: (range.upperBound - 1) / block, into: destination)
+        return Int(range.lowerBound - first * block)
+    }
+
+    /// The one decryption path: blocks [first, last] are read into `destination`
+    /// and decrypted there, in place. CBC takes the previous ciphertext block as
+    /// its IV; GCM (12-byte nonce) is CTR from counter 2 + block index
+    /// (J0 = nonce || 1). Returns the bytes decrypted (GCM's last block may be short).
+    static func decryptBlocks(source: CiphertextSource, map: EnvelopeContentMap, key: [UInt8], blockName: String, block: UInt64,
+                              first: UInt64, last: UInt64, into destination: UnsafeMutableRawBufferPointer) throws -> Int {
         let bytes = Int(min((last - first + 1) * block, map.ciphertextLength - first * block))
         let iv: [UInt8]
         if map.isGCM {
@@ -141,7 +149,7 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
             iv = map.iv + [UInt8(truncatingIfNeeded: counter >> 24), UInt8(truncatingIfNeeded: counter >> 16),
                            UInt8(truncatingIfNeeded: counter >> 8), UInt8(truncatingIfNeeded: counter)]
         } else {
-            iv = first == 0 ? map.iv : try ciphertext(from: (first - 1) * block, length: block)
+            iv = first == 0 ? map.iv : try ciphertext(source: source, map: map, from: (first - 1) * block, length: block)
         }
         // The ciphertext lands where the plaintext will be, piece by piece.
         var filled = 0
@@ -153,29 +161,7 @@ public final class EnvelopeRangeReader: @unchecked Sendable {
         let cipher = try StreamCipher(name: blockName, key: key, iv: iv, encrypting: false, padding: false)
         let produced = try cipher.update(UnsafeRawBufferPointer(rebasing: destination[..<bytes]), into: destination)
         guard produced == bytes else { throw RCSError(.decryptionFailed, "the content does not decrypt") }
-        return Int(range.lowerBound - first * block)
-    }
-
-    /// Decrypts whole ciphertext blocks [first, first + count).
-    static func decryptBlocks(source: CiphertextSource, map: EnvelopeContentMap, key: [UInt8], blockName: String, block: UInt64,
-                              first: UInt64, count: UInt64) throws -> [UInt8] {
-        let iv: [UInt8]
-        if map.isGCM {
-            // GCM with a 12-byte nonce: block i is CTR with counter 2 + i (J0 = nonce || 1).
-            let counter = first + 2
-            guard counter + count < (1 << 32) else { throw RCSError(.unsupportedAlgorithm, "GCM content beyond 64 GiB") }
-            iv = map.iv + [UInt8(truncatingIfNeeded: counter >> 24), UInt8(truncatingIfNeeded: counter >> 16),
-                           UInt8(truncatingIfNeeded: counter >> 8), UInt8(truncatingIfNeeded: counter)]
-        } else {
-            iv = first == 0 ? map.iv : try ciphertext(source: source, map: map, from: (first - 1) * block, length: block)
-        }
-        let input = try ciphertext(source: source, map: map, from: first * block, length: count * block)
-        let cipher = try StreamCipher(name: blockName, key: key, iv: iv, encrypting: false, padding: false)
-        var output = [UInt8](repeating: 0, count: input.count + 32)
-        let n = try input.withUnsafeBytes { inBuf in
-            try output.withUnsafeMutableBytes { outBuf in try cipher.update(inBuf, into: outBuf) }
-        }
-        return Array(output.prefix(n))
+        return bytes
     }
 
     func ciphertext(from start: UInt64, length: UInt64) throws -> [UInt8] {

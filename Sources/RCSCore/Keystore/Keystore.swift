@@ -34,6 +34,8 @@ public final class Keystore: @unchecked Sendable {
     private let lockDescriptor: Int32
     private let lock = NSLock()
     private var keyCache: [String: PrivateKey] = [:]
+    /// The entries, read once from their files and dropped on add/remove.
+    private var entryCache: [Entry]?
     /// The keystore's own key, opened at start (replaced only by a restore into an empty keystore).
     var keystoreKey: PrivateKey {
         get { lock.withLock { _keystoreKey } }
@@ -84,7 +86,33 @@ public final class Keystore: @unchecked Sendable {
 
     /// Every recording certificate, by fingerprint order.
     public func entries() throws -> [Entry] {
-        try fingerprints().map { try entry($0) }
+        if let cached = lock.withLock({ entryCache }) { return cached }
+        let entries = try fingerprints().map { try entry($0) }
+        lock.withLock { entryCache = entries }
+        return entries
+    }
+
+    /// The stored certificate an envelope is for: the first entry named by one
+    /// of its recipients (expired certificates included: they open old recordings).
+    /// - Throws: `noMatchingRecipient`, naming the recipients looked for.
+    public func entry(forRecipientsOf header: EnvelopeHeader) throws -> Entry {
+        guard let entry = try entries().first(where: { entry in header.recipients.contains { $0.names(entry.certificate) } }) else {
+            throw RCSError(.noMatchingRecipient, "no private key in the keystore opens this envelope; it is for: " +
+                           header.recipients.map(\.summary).joined(separator: "; "))
+        }
+        return entry
+    }
+
+    /// The content key of an envelope, unwrapped with the matching stored key.
+    public func contentKey(for header: EnvelopeHeader) throws -> [UInt8] {
+        let entry = try entry(forRecipientsOf: header)
+        return try EnvelopeDecryptor(key: privateKey(entry.fingerprint), certificate: entry.certificate).contentKey(for: header)
+    }
+
+    /// A decryptor for an envelope, with the matching stored key.
+    public func decryptor(for header: EnvelopeHeader) throws -> EnvelopeDecryptor {
+        let entry = try entry(forRecipientsOf: header)
+        return try EnvelopeDecryptor(key: privateKey(entry.fingerprint), certificate: entry.certificate)
     }
 
     public func entry(_ fingerprint: String) throws -> Entry {
@@ -122,7 +150,10 @@ public final class Keystore: @unchecked Sendable {
         try Self.writeFile(path(fingerprint, .key), keyPEM)
         if !chain.isEmpty { try Self.writeFile(path(fingerprint, .chain), chain.map(\.pem).joined()) }
         try Self.writeFile(path(fingerprint, .certificate), certificate.pem)
-        lock.withLock { keyCache[fingerprint] = key }
+        lock.withLock {
+            keyCache[fingerprint] = key
+            entryCache = nil
+        }
         return fingerprint
     }
 
@@ -138,7 +169,10 @@ public final class Keystore: @unchecked Sendable {
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         }
         Self.syncDirectory(directory)
-        lock.withLock { _ = keyCache.removeValue(forKey: fingerprint) }
+        lock.withLock {
+            _ = keyCache.removeValue(forKey: fingerprint)
+            entryCache = nil
+        }
     }
 
     /// The private key of a stored certificate, opened once and kept in memory.

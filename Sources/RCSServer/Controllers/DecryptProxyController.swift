@@ -91,13 +91,8 @@ struct DecryptProxyController: RouteCollection {
             let input = try EnvelopeInput(BufferedReader(encrypted.source()))
             let reader = EnvelopeReader(input.der)
             let header = try reader.readHeader()
-            guard let entry = try keystore.entries().first(where: { entry in header.recipients.contains { $0.names(entry.certificate) } }) else {
-                throw Problem.conflict("no-matching-key", "no private key in the keystore opens this file; it is for: " +
-                                       header.recipients.map(\.summary).joined(separator: "; "))
-            }
             let plain = try TemporarySpool()
-            try EnvelopeDecryptor(key: keystore.privateKey(entry.fingerprint), certificate: entry.certificate)
-                .decrypt(reader) { try plain.write($0) }
+            try keystore.decryptor(for: header).decrypt(reader) { try plain.write($0) }
             try input.finish()
             return (plain, PlaybackService.sniff(try plain.read(at: 0, count: 16)))
         }

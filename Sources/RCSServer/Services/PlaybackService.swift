@@ -59,11 +59,7 @@ struct PlaybackService {
                 let headerBytes = try source.read(offset: 0, length: headerLength)
                 let input = try EnvelopeInput(BufferedReader(MemorySource(headerBytes), capacity: 1 << 16), bufferCapacity: 1 << 16)
                 let header = try EnvelopeReader(input.der).readHeader()
-                guard let entry = try keystore.entries().first(where: { entry in header.recipients.contains { $0.names(entry.certificate) } }) else {
-                    throw Problem.conflict("no-matching-key", "no private key in the keystore opens this recording; it is for: " +
-                                           header.recipients.map(\.summary).joined(separator: "; "))
-                }
-                key = try EnvelopeDecryptor(key: keystore.privateKey(entry.fingerprint), certificate: entry.certificate).contentKey(for: header)
+                key = try keystore.contentKey(for: header)
             }
             return (try EnvelopeRangeReader(source: source, map: map, contentKey: key), key)
         }
@@ -107,12 +103,8 @@ struct PlaybackService {
                 let input = try EnvelopeInput(BufferedReader(MemorySource([UInt8](envelope))))
                 let reader = EnvelopeReader(input.der)
                 let header = try reader.readHeader()
-                guard let entry = try keystore.entries().first(where: { entry in header.recipients.contains { $0.names(entry.certificate) } }) else {
-                    throw Problem.conflict("no-matching-key", "no private key in the keystore opens this recording; it is for: " +
-                                           header.recipients.map(\.summary).joined(separator: "; "))
-                }
                 var plain: [UInt8] = []
-                try EnvelopeDecryptor(key: keystore.privateKey(entry.fingerprint), certificate: entry.certificate).decrypt(reader) { plain += $0 }
+                try keystore.decryptor(for: header).decrypt(reader) { plain += $0 }
                 key = plain
             }
             let size = try FileDescriptorSource(path: file).regularFileSize ?? 0

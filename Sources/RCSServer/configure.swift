@@ -31,6 +31,7 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     }
     app.keystore = try Keystore(directory: configuration.keystoreDirectory, password: password,
                                 kdfIterations: configuration.kdfIterations)
+    app.playbackSigner = try PlaybackURLSigner(keystore: app.keystore)
 
     app.databases.use(.sqlite(.file(configuration.databasePath)), as: .sqlite)
     app.migrations.add(CreateSchema())

@@ -109,4 +109,56 @@ import Glibc
         let down = try call(["-H", "Range: bytes=0-99", "\(server.baseURL)/rcs/api/v1/recordings/\(id)/audio"], as: playerAuth)
         #expect(down.status == 502, "a storage that is down is a clear 502: \(down.status) \(String(decoding: down.body, as: UTF8.self))")
     }
+
+    /// A hostile remote: collections listing each other in a cycle, and a dot-segment
+    /// href. The sync ends, walks each collection once, and catalogues only the real file.
+    @Test func hostileRemoteListingsAreBounded() throws {
+        let dir = try TemporaryDirectory("rcs-remote")
+        defer { dir.remove() }
+        let port = 20000 + Int.random(in: 0..<20000)
+        let script = dir.file("hostile.py")
+        try #"""
+        import http.server, sys
+        def entry(href, collection):
+            kind = "<D:resourcetype><D:collection/></D:resourcetype>" if collection else "<D:resourcetype/><D:getcontentlength>4</D:getcontentlength>"
+            return f"<D:response><D:href>{href}</D:href><D:propstat><D:prop>{kind}</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>"
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_PROPFIND(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = '<?xml version="1.0"?><D:multistatus xmlns:D="DAV:">' + entry(self.path, True)
+                body += entry("/rec/a/", True) + entry("/rec/b/", True) + entry("/rec/a/../../etc/passwd", False) + entry("/rec/real.bin", False)
+                body += "</D:multistatus>"
+                data = body.encode()
+                self.send_response(207); self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+            def do_GET(self):
+                data = b"data"
+                self.send_response(200); self.send_header("Content-Length", "4"); self.end_headers(); self.wfile.write(data)
+            def log_message(self, *args): pass
+        http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+        """#.write(toFile: script, atomically: true, encoding: .utf8)
+        let remote = Process()
+        remote.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        remote.arguments = ["python3", script, String(port)]
+        remote.standardOutput = FileHandle.nullDevice
+        remote.standardError = FileHandle.nullDevice
+        try remote.run()
+        defer { remote.terminate() }
+        for _ in 0..<50 where (try? Shell.run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/rec/real.bin"]).succeeded) != true { usleep(100_000) }
+
+        let server = try RunningServer(arguments: [], environment: [
+            "RCS_KEYSTORE_PASSWORD": "remote", "RCS_ADMIN_PASSWORD": "remote-admin", "RCS_KDF_ITERATIONS": "10000", "RCS_BCRYPT_COST": "4",
+        ], directory: dir.path)
+        defer { server.stop() }
+        let admin = "admin:remote-admin"
+        let h = ["-H", "Content-Type: application/json"]
+        _ = try Shell.run(["curl", "-s", "-u", admin] + h + ["-d", #"{"name":"acme"}"#, "\(server.baseURL)/api/v1/tenants"])
+        let profile = try Shell.run(["curl", "-s", "-u", admin] + h + ["-d", #"{"tenant":"acme","name":"hostile","storage":{"kind":"webdav","url":"http://127.0.0.1:\#(port)/rec/"}}"#,
+                                                                "\(server.baseURL)/api/v1/profiles"]).stdout
+        let profileID = try #require((try JSONSerialization.jsonObject(with: profile) as? [String: Any])?["id"] as? String)
+        let sync = try Shell.run(["curl", "-s", "-m", "60", "-w", "\n%{http_code}", "-u", admin, "-X", "POST", "\(server.baseURL)/api/v1/profiles/\(profileID)/sync"])
+        let lines = sync.stdoutText.split(separator: "\n")
+        #expect(lines.last == "200", "the sync of a cyclic listing must end: \(sync.stdoutText) \(sync.stderr)")
+        let result = (try? JSONSerialization.jsonObject(with: Data(lines.first.map(String.init)?.utf8 ?? "".utf8)) as? [String: Any]) ?? [:]
+        #expect(result["recordings"] as? Int == 1, "only real.bin: the dot-segment entry is skipped, each collection's files once")
+    }
 }

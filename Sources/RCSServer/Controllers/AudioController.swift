@@ -23,7 +23,7 @@ struct AudioController: RouteCollection {
         }
         if request.principal == nil, let expires = request.query[Int64.self, at: "expires"],
            let signature = request.query[String.self, at: "signature"] {
-            guard try PlaybackURLSigner(keystore: request.keystore).isValid(recording: id, expires: expires, signature: signature) else {
+            guard request.application.playbackSigner.isValid(recording: id, expires: expires, signature: signature) else {
                 throw Problem(.forbidden, "invalid-signature", "Forbidden", detail: "this playback URL is not valid for this recording, or it has expired")
             }
             guard let recording = try await Recording.query(on: request.db).filter(\.$id == id).with(\.$tenant).first() else {
@@ -141,7 +141,7 @@ struct AudioController: RouteCollection {
         let lifetime = min(Self.maxURLLifetime, max(1, request.query[Int64.self, at: "lifetime"] ?? Self.defaultURLLifetime))
         let expires = Int64(Date().timeIntervalSince1970) + lifetime
         let id = try recording.requireID()
-        let signature = try PlaybackURLSigner(keystore: request.keystore).signature(recording: id, expires: expires)
+        let signature = request.application.playbackSigner.signature(recording: id, expires: expires)
         await request.audit.record("recording.playback-url", tenant: tenant, target: recording.path, detail: "valid \(lifetime) s")
         return PlaybackURL(url: "/rcs/api/v1/recordings/\(id.uuidString.lowercased())/audio?expires=\(expires)&signature=\(signature)",
                            expiresAt: Date(timeIntervalSince1970: TimeInterval(expires)))

@@ -193,7 +193,7 @@ final class ContentKeyCache: Sendable {
 /// Signed playback URLs: HMAC-SHA256 over the recording id and the expiry,
 /// keyed by a secret derived from the keystore (so it survives restarts and
 /// password changes, and dies with the keystore).
-struct PlaybackURLSigner {
+struct PlaybackURLSigner: Sendable {
     let key: SymmetricKey
 
     init(keystore: Keystore) throws {
@@ -213,6 +213,13 @@ struct PlaybackURLSigner {
 
 extension Application {
     private struct ContentKeysKey: StorageKey { typealias Value = ContentKeyCache }
+    private struct SignerKey: StorageKey { typealias Value = PlaybackURLSigner }
+
+    /// Derived from the keystore once, at start.
+    var playbackSigner: PlaybackURLSigner {
+        get { storage[SignerKey.self]! }
+        set { storage[SignerKey.self] = newValue }
+    }
 
     var contentKeys: ContentKeyCache {
         if let cache = storage[ContentKeysKey.self] { return cache }

@@ -55,8 +55,12 @@ struct RemoteStorage: Sendable {
     func list() async throws -> [(path: String, size: UInt64)] {
         var files: [(path: String, size: UInt64)] = []
         var pending = [""]
+        // A hostile remote could list its collections in a cycle: each is walked once.
+        var visited: Set<String> = []
         let basePath = base.path.hasSuffix("/") ? base.path : base.path + "/"
         while let collection = pending.popLast() {
+            guard visited.insert(collection).inserted else { continue }
+            guard visited.count <= Self.maxEntries else { throw Self.failure("holds more than \(Self.maxEntries) collections") }
             var propfind = request(.PROPFIND, url(collection) + (collection.isEmpty ? "" : "/"), headers: [("Depth", "1"), ("Content-Type", "application/xml")])
             propfind.body = .bytes(ByteBuffer(string: #"<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/></D:prop></D:propfind>"#))
             let response: HTTPClientResponse
@@ -74,7 +78,7 @@ struct RemoteStorage: Sendable {
                 let properties = entry.children.filter { $0.isDAV("propstat") }.compactMap { $0.child(dav: "prop") }
                 let isCollection = properties.contains { $0.child(dav: "resourcetype")?.child(dav: "collection") != nil }
                 if isCollection {
-                    pending.append(relative)
+                    if !visited.contains(relative) { pending.append(relative) }
                 } else {
                     let size = properties.compactMap { $0.child(dav: "getcontentlength").flatMap { UInt64($0.text) } }.first ?? 0
                     files.append((relative, size))

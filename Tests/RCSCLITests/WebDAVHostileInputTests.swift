@@ -492,7 +492,7 @@ private final class HostileWorld: @unchecked Sendable {
     var storage: String { server.directory.file("data/storage") }
 
     init(environment: [String: String] = [:]) throws {
-        server = try DAVServer(environment: environment, adminPassword: Self.adminPassword)
+        server = try DAVServer(name: "hostile", adminPassword: Self.adminPassword, environment: environment)
         do {
             try setUp()
         } catch {
@@ -670,143 +670,7 @@ private func rawExchange(port: Int, _ request: [UInt8], timeout: Int = 10) throw
 // MARK: - curl
 
 /// One request, with the path as sent (never normalised by curl).
-private struct HTTPCall {
-    let method: String
-    let path: String
-    var headers: [String] = []
-    var body: Data?
 
-    init(_ method: String, _ path: String, headers: [String] = [], body: Data? = nil) {
-        self.method = method
-        self.path = path
-        self.headers = headers
-        self.body = body
-    }
-}
 
-/// A response as curl saw it.
-private struct Reply: CustomStringConvertible {
-    let status: Int
-    let headers: [(name: String, value: String)]
-    let body: Data
-    var curlError = ""
 
-    var text: String { String(decoding: body, as: UTF8.self) }
 
-    func header(_ name: String) -> String? {
-        headers.last { $0.name.lowercased() == name.lowercased() }?.value
-    }
-
-    var description: String {
-        let shown = headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
-        return "\(status) [\(shown)] \(text.prefix(400))\(curlError.isEmpty ? "" : " curl: \(curlError)")"
-    }
-}
-
-/// The real server plus curl.
-private final class DAVServer: @unchecked Sendable {
-    // @unchecked Sendable: used by the one test that owns it.
-    let directory: TemporaryDirectory
-    /// curl's files, apart from the server's (whose tree the tests compare).
-    let scratch: TemporaryDirectory
-    let running: RunningServer
-    var base: String { running.baseURL }
-    private var counter = 0
-
-    init(environment: [String: String], adminPassword: String) throws {
-        directory = try TemporaryDirectory("rcs-hostile")
-        scratch = try TemporaryDirectory("rcs-hostile-curl")
-        let env = ["RCS_KEYSTORE_PASSWORD": "hostile keystore password", "RCS_ADMIN_PASSWORD": adminPassword,
-                   "RCS_KDF_ITERATIONS": "10000", "RCS_BCRYPT_COST": "4"].merging(environment) { $1 }
-        do {
-            running = try RunningServer(arguments: [], environment: env, directory: directory.path)
-        } catch {
-            directory.remove()
-            scratch.remove()
-            throw error
-        }
-        guard running.process.isRunning else {
-            let log = running.log
-            directory.remove()
-            scratch.remove()
-            throw TestFailure("rcs serve exited at start:\n\(log)")
-        }
-    }
-
-    func stop() {
-        running.stop()
-        directory.remove()
-        scratch.remove()
-    }
-
-    /// Sends one request with curl (`--path-as-is`: the path goes out exactly as given).
-    func send(_ call: HTTPCall, user: String?) throws -> Reply {
-        counter += 1
-        let n = counter
-        let headerFile = scratch.file("curl-\(n).headers"), bodyFile = scratch.file("curl-\(n).body")
-        let requestFile = scratch.file("curl-\(n).request")
-        let outFile = scratch.file("curl-\(n).out"), errFile = scratch.file("curl-\(n).err")
-        defer {
-            for file in [headerFile, bodyFile, requestFile, outFile, errFile] { try? FileManager.default.removeItem(atPath: file) }
-        }
-        var arguments = [curlPath, "-sS", "--path-as-is", "--max-time", "30", "-D", headerFile, "-o", bodyFile, "-w", "%{http_code}"]
-        arguments += call.method == "HEAD" ? ["-I"] : ["-X", call.method]
-        if let user { arguments += ["-u", user] }
-        for header in call.headers { arguments += ["-H", header] }
-        if let body = call.body {
-            try body.write(to: URL(fileURLWithPath: requestFile))
-            arguments += ["--data-binary", "@\(requestFile)"]
-            if !call.headers.contains(where: { $0.lowercased().hasPrefix("content-type:") }) {
-                arguments += ["-H", "Content-Type: application/octet-stream"]
-            }
-        }
-        arguments.append(call.path.hasPrefix("/") ? base + call.path : call.path)
-        let exitStatus = try spawn(arguments, stdout: outFile, stderr: errFile)
-        let stdout = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
-        let rawHeaders = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""
-        let blocks = rawHeaders.components(separatedBy: "\r\n\r\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
-        var headers: [(String, String)] = []
-        var status = Int(stdout.trimmingCharacters(in: .whitespaces)) ?? 0
-        if let last = blocks.last {
-            var lines = last.components(separatedBy: "\r\n")
-            let statusLine = lines.removeFirst()
-            if let code = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) { status = code }
-            for line in lines {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
-            }
-        }
-        // With -I curl writes the head into the output file too: a HEAD answer has no body.
-        let body = call.method == "HEAD" ? Data() : FileManager.default.contents(atPath: bodyFile) ?? Data()
-        return Reply(status: status, headers: headers, body: body, curlError: exitStatus == 0 ? "" : stderr)
-    }
-
-    func health() throws -> Int { try send(HTTPCall("GET", "/healthz"), user: nil).status }
-}
-
-/// curl, found on PATH once.
-private let curlPath: String = {
-    let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-    return directories.map { "\($0)/curl" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/curl"
-}()
-
-/// Runs a program with stdout and stderr to files and returns its exit
-/// status. posix_spawn: Foundation's Process costs ~50 ms a start here, and
-/// these tests send hundreds of requests.
-private func spawn(_ arguments: [String], stdout: String, stderr: String) throws -> Int32 {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let argv = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    let started = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
-    guard started == 0 else { throw TestFailure("cannot start \(arguments[0]): \(String(cString: strerror(started)))") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-}

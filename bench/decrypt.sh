@@ -23,6 +23,8 @@ RUNS=${RUNS:-3}
 KEEP=${KEEP:-0}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 WORK="$ROOT/bench/.work"
 RESULTS="$WORK/decrypt-results.md"
 RCS="$ROOT/.build/release/rcs"
@@ -31,8 +33,6 @@ CERT="$WORK/cert.pem"
 TIMING="$WORK/time.out"
 ERRLOG="$WORK/stderr.out"
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- set-up
 
@@ -53,12 +53,6 @@ ensure_gnu_time() {
     [[ $(id -u) -eq 0 ]] || sudo="sudo"
     $sudo apt-get install -y time || { $sudo apt-get update && $sudo apt-get install -y time; }
     [[ -x /usr/bin/time ]] || die "could not install /usr/bin/time"
-}
-
-build_rcs() {
-    log "swift build -c release --product rcs"
-    (cd "$ROOT" && swift build -c release --product rcs) >&2
-    [[ -x $RCS ]] || die "$RCS not found after the build"
 }
 
 make_key_and_cert() {
@@ -217,10 +211,7 @@ main() {
         printf '%s' "$targets"
         echo '```'
     } > "$RESULTS"
-    echo
-    cat "$RESULTS"
-    echo
-    log "written to ${RESULTS#"$ROOT"/}"
+    publish_results
 }
 
 main "$@"

@@ -63,6 +63,8 @@ CURL_ROUNDS=${CURL_ROUNDS:-4}
 KEEP=${KEEP:-0}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 WORK="$ROOT/bench/.work"
 RESULTS="$WORK/playback-results.md"
 SCRATCH="$WORK/playback"          # plaintext (nginx's root), envelopes, PKI, servers' data and logs
@@ -82,8 +84,6 @@ NGINX_PID="" NGINX_PORT=""
 SAMPLER_PID=""
 declare -A REC_ID=()   # MiB -> recording id in rcs's catalog
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- set-up
 
@@ -121,12 +121,6 @@ ensure_packages() {
     fi
 }
 
-build_rcs() {
-    log "swift build -c release --product rcs"
-    (cd "$ROOT" && swift build -c release --product rcs) >&2
-    [[ -x $RCS ]] || die "$RCS not found after the build"
-}
-
 # The recordings' sizes, each once, smallest first.
 all_sizes() {
     printf '%s\n' "$TINY_MIB" "$CONC_MIB" "$STREAM_MIB" "$BIG_MIB" | sort -nu
@@ -148,18 +142,6 @@ check_disk() {
 }
 
 # A TCP port on 127.0.0.1 that nothing answers on, other than $1.
-free_port() {
-    local port i
-    for ((i = 0; i < 200; i++)); do
-        port=$((20000 + RANDOM % 40000))
-        [[ $port == "${1:-}" ]] && continue
-        if ! (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
-            printf '%s' "$port"
-            return
-        fi
-    done
-    die "no free loopback port found"
-}
 
 # A CA and a recording certificate it issued (RSA-2048), as an admin would get them.
 make_pki() {
@@ -423,11 +405,7 @@ warm() {
     get_once nginx "$1" 206 16 0-15
 }
 
-is_less() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-mibs() { awk -v m="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", m / s; else print "inf" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f", s * 1000 }'; }
-kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 meets_min() { [[ $1 != n/a ]] && ! is_less "$1" "$2"; }   # meets_min VALUE TARGET: VALUE >= TARGET
 meets_max() { [[ $1 != n/a ]] && ! is_less "$2" "$1"; }   # meets_max VALUE TARGET: VALUE <= TARGET
 
@@ -733,10 +711,7 @@ main() {
         printf '%s' "$targets"
         echo '```'
     } > "$RESULTS"
-    echo
-    cat "$RESULTS"
-    echo
-    log "written to ${RESULTS#"$ROOT"/}"
+    publish_results
 }
 
 main "$@"

@@ -37,6 +37,8 @@ RSS_SIZES=${RSS_SIZES:-"16 1024"}
 KEEP=${KEEP:-0}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 WORK="$ROOT/bench/.work"
 RESULTS="$WORK/webdav-results.md"
 SCRATCH="$WORK/webdav"           # servers' data, nginx's config and logs
@@ -50,8 +52,6 @@ USER_PASS="admin:bench"
 RCS_PID="" RCS_PORT="" RCS_DIR=""
 NGINX_PID="" NGINX_PORT=""
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- set-up
 
@@ -79,12 +79,6 @@ ensure_packages() {
     command -v curl > /dev/null || die "curl missing after the install"
 }
 
-build_rcs() {
-    log "swift build -c release --product rcs"
-    (cd "$ROOT" && swift build -c release --product rcs) >&2
-    [[ -x $RCS ]] || die "$RCS not found after the build"
-}
-
 # Room for MIB x COPIES files plus slack.
 check_disk() {
     local mib=$1 copies=$2 need avail
@@ -106,18 +100,6 @@ source_file() {
 }
 
 # A TCP port on 127.0.0.1 that nothing answers on, other than $1.
-free_port() {
-    local port i
-    for ((i = 0; i < 200; i++)); do
-        port=$((20000 + RANDOM % 40000))
-        [[ $port == "${1:-}" ]] && continue
-        if ! (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
-            printf '%s' "$port"
-            return
-        fi
-    done
-    die "no free loopback port found"
-}
 
 # ---------------------------------------------------------------- servers
 
@@ -301,7 +283,6 @@ get_once() {
     SECS=$secs
 }
 
-is_less() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 # bench_tool TOOL MIB FILE: RUNS PUTs (new names), one GET to a file compared
 # with FILE, RUNS GETs to /dev/null. Sets PUT_BEST, PUT_SPREAD, GET_BEST,
@@ -354,8 +335,6 @@ dd_best() {
     DD_BEST=$best
 }
 
-mibs() { awk -v m="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", m / s; else print "inf" }'; }
-kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # ---------------------------------------------------------------- report
 
@@ -509,10 +488,7 @@ main() {
         printf '%s' "$targets"
         echo '```'
     } > "$RESULTS"
-    echo
-    cat "$RESULTS"
-    echo
-    log "written to ${RESULTS#"$ROOT"/}"
+    publish_results
 }
 
 main "$@"

@@ -27,6 +27,8 @@ struct DecryptCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Where the plaintext goes (`-` for standard output).", valueName: "OUT"))
     var output: String
 
+    static let buffer = 256 << 10
+
     func run() throws {
         try reportingErrors {
             let privateKey = try PrivateKey.load(path: key, password: passwordOptions.resolve())
@@ -37,13 +39,16 @@ struct DecryptCommand: ParsableCommand {
                 return first
             }
             let decryptor = try EnvelopeDecryptor(key: privateKey, certificate: certificate)
-            let envelopeInput = try EnvelopeInput(BufferedReader(FileDescriptorSource(path: input)))
+            // 256 KiB buffers: the same speed as 1 MiB here, and peak memory stays
+            // under 32 MiB with the server's code linked into the same executable.
+            let envelopeInput = try EnvelopeInput(BufferedReader(FileDescriptorSource(path: input), capacity: Self.buffer),
+                                                  bufferCapacity: Self.buffer)
             let reader = EnvelopeReader(envelopeInput.der)
             let header = try reader.readHeader()
             // Authenticated content reaching a pipe must wait for its tag: spool it.
             let spool = header.contentEncryption.isAEAD && output == "-" ? try TemporarySpool() : nil
-            let out = try AtomicOutput(path: output)
-            try decryptor.decrypt(reader) { chunk in
+            let out = try AtomicOutput(path: output, bufferSize: Self.buffer)
+            try decryptor.decrypt(reader, chunkCapacity: Self.buffer) { chunk in
                 if let spool { try spool.write(chunk) } else { try out.write(chunk) }
             }
             try envelopeInput.finish()

@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/vapor/leaf", from: "4.5.0"),
     ],
     targets: [
         // System OpenSSL 3 (libssl-dev); the shim wraps macros Swift cannot import.
@@ -36,7 +37,7 @@ let package = Package(
             name: "RCSCore",
             dependencies: ["COpenSSL", "CLibXML2"]
         ),
-        // The Vapor app: routes, controllers, Fluent models. Never touches C.
+        // The Vapor app: routes, controllers, Fluent models, admin pages (Leaf). Never touches C.
         .target(
             name: "RCSServer",
             dependencies: [
@@ -51,6 +52,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Leaf", package: "leaf"),
             ]
         ),
         // The thin command line.

@@ -305,6 +305,12 @@ paths:
       responses:
         "200": {description: The recording, content: {application/json: {schema: {$ref: "#/components/schemas/Recording"}}}}
         default: {$ref: "#/components/responses/Problem"}
+    delete:
+      summary: Deletes a recording kept in RCS storage (file, sidecar, properties, catalog row); admins only, audited
+      responses:
+        "204": {description: Deleted}
+        "409": {$ref: "#/components/responses/Problem"}
+        default: {$ref: "#/components/responses/Problem"}
   /rcs/api/v1/recordings/{recordingID}/audio:
     parameters: [{$ref: "#/components/parameters/recordingID"}]
     get:
@@ -400,6 +406,7 @@ components:
         serialNumber: {type: string}
         subjectDN: {type: string}
         issuerDN: {type: string}
+        issuerName: {type: string, description: "the issuer's common name (the Issued By column)"}
         notBefore: {type: string, format: date-time}
         notAfter: {type: string, format: date-time}
         keyDetails: {type: string}

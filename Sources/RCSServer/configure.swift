@@ -70,6 +70,7 @@ public func configure(_ app: Application, _ configuration: ServerConfiguration,
     let stale = try app.davStore.removeStaleUploads()
     if stale > 0 { app.logger.notice("storage: removed \(stale) unfinished upload(s) left by a stop") }
 
+    try app.configureAdminPages(environment: configuration.environment)
     try await createFirstAdmin(app, configuration, notices: notices)
     try await syncKeystore(app)
     try await reconcileCatalog(app)

@@ -1,7 +1,8 @@
 import Vapor
 
 /// Every route. The admin API is behind HTTP Basic and `AdminOnly`; the
-/// recorders' certificate bundle checks its own callers.
+/// recorders' certificate bundle checks its own callers; the admin pages
+/// (`/admin`) are behind a session cookie and CSRF tokens.
 func routes(_ app: Application) throws {
     try app.register(collection: HealthController())
     try app.register(collection: OpenAPIController())
@@ -25,4 +26,6 @@ func routes(_ app: Application) throws {
     try admin.register(collection: CredentialController())
     try admin.register(collection: AuditController())
     try admin.register(collection: KeystoreController())
+
+    AdminPages().register(app.grouped("admin"))
 }

@@ -70,6 +70,11 @@ public final class Certificate: @unchecked Sendable {
         }
     }
 
+    /// The issuer's common name, else its whole DN: the "Issued By" column.
+    public var issuerName: String {
+        Self.entry(X509_get_issuer_name(pointer), nid: NID_commonName) ?? issuerDN
+    }
+
     /// Serial number in uppercase hex, as `openssl x509 -serial` prints it.
     public var serialNumberHex: String {
         let serial = X509_get0_serialNumber(pointer)

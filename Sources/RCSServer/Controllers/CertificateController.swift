@@ -38,6 +38,7 @@ struct CertificateController: RouteCollection {
         let serialNumber: String
         let subjectDN: String
         let issuerDN: String
+        let issuerName: String
         let notBefore: Date
         let notAfter: Date
         let keyDetails: String
@@ -62,7 +63,7 @@ struct CertificateController: RouteCollection {
                          record: CertificateRecord?, deployedCount: Int) -> CertificateResponse {
         CertificateResponse(id: certificate.sha256Fingerprint, subjectName: certificate.subjectName,
                             serialNumber: certificate.serialNumberHex, subjectDN: certificate.subjectDN,
-                            issuerDN: certificate.issuerDN, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
+                            issuerDN: certificate.issuerDN, issuerName: certificate.issuerName, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
                             keyDetails: keyDetails, keyType: certificate.publicKeyType, keyBits: certificate.publicKeyBits,
                             sha256Fingerprint: certificate.sha256Fingerprint, status: CertificateManager.status(certificate),
                             deployedCount: deployedCount, chain: chain.map(\.subjectDN),
@@ -70,7 +71,12 @@ struct CertificateController: RouteCollection {
     }
 
     func upload(_ request: Request) async throws -> Response {
-        let form = try request.content.decode(UploadForm.self)
+        let body = try await Self.store(try request.content.decode(UploadForm.self), request)
+        return try await body.encodeResponse(status: .created, for: request)
+    }
+
+    /// Validates an upload and stores certificate and key: the API's and the upload page's one path.
+    static func store(_ form: UploadForm, _ request: Request) async throws -> CertificateResponse {
         let validated: CertificateManager.Validated
         do {
             validated = try request.certificateManager.validate(try form.upload())
@@ -103,8 +109,7 @@ struct CertificateController: RouteCollection {
         }
         await request.audit.record("certificate.upload", target: fingerprint,
                                    detail: "\(certificate.subjectName); status \(validated.status.rawValue)")
-        let body = Self.response(certificate, chain: validated.chain, keyDetails: keyDetails, record: record, deployedCount: 0)
-        return try await body.encodeResponse(status: .created, for: request)
+        return Self.response(certificate, chain: validated.chain, keyDetails: keyDetails, record: record, deployedCount: 0)
     }
 
     struct PreviewResponse: Content {
@@ -201,10 +206,22 @@ struct CertificateController: RouteCollection {
     /// Refuses a deployed certificate unless `force=true`, which is audited.
     func delete(_ request: Request) async throws -> HTTPStatus {
         let record = try await Self.find(request)
-        let fingerprint = record.id!
-        let force = (try? request.query.get(Bool.self, at: "force")) ?? false
+        try await Self.remove(record, force: (try? request.query.get(Bool.self, at: "force")) ?? false, request)
+        return .noContent
+    }
+
+    /// What a certificate is still used for: profiles it is deployed to, stored recordings its key opens.
+    static func usage(_ record: CertificateRecord, _ request: Request) async throws -> (deployments: Int, recordings: Int) {
+        let fingerprint = try record.requireID()
         let deployments = try await Deployment.query(on: request.db).filter(\.$certificate.$id == fingerprint).count()
-        let recordings = try await Self.recordingsOpened(by: try request.keystore.entry(fingerprint).certificate, on: request.db)
+        let recordings = try await recordingsOpened(by: try request.keystore.entry(fingerprint).certificate, on: request.db)
+        return (deployments, recordings)
+    }
+
+    /// Deletes certificate and key; one in use only with `force` (audited either way).
+    static func remove(_ record: CertificateRecord, force: Bool, _ request: Request) async throws {
+        let fingerprint = try record.requireID()
+        let (deployments, recordings) = try await usage(record, request)
         if (deployments > 0 || recordings > 0) && !force {
             let why = "deployed to \(deployments) profile(s); its key opens \(recordings) stored recording(s)"
             await request.audit.record("certificate.delete", outcome: "failure", target: fingerprint, detail: why)
@@ -217,7 +234,6 @@ struct CertificateController: RouteCollection {
         try request.keystore.remove(fingerprint)
         await request.audit.record("certificate.delete", target: fingerprint,
                                    detail: force ? "force=true; was deployed to \(deployments) profile(s), opened \(recordings) recording(s)" : record.subjectName)
-        return .noContent
     }
 
     /// How many catalogued recordings name this certificate as a recipient.

@@ -133,13 +133,17 @@ struct ProfileController: RouteCollection {
 
     func update(_ request: Request) async throws -> ProfileResponse {
         let profile = try await Self.find(request)
-        let body = try request.content.decode(UpdateBody.self)
+        try await Self.update(profile, with: try request.content.decode(UpdateBody.self), request)
+        return try await Self.response(profile, tenant: profile.tenant, on: request.db)
+    }
+
+    /// Renames and/or re-points storage, audited: the API's and the profile page's one path.
+    static func update(_ profile: RecordingProfile, with body: UpdateBody, _ request: Request) async throws {
         if let name = body.name { profile.name = try Self.validName(name) }
         if let storage = body.storage { try Self.apply(storage, to: profile, keystore: request.keystore) }
         try await profile.save(on: request.db)
         await request.audit.record("profile.update", tenant: profile.tenant.name, target: try profile.requireID().uuidString,
                                    detail: "storage \(profile.storageKind)")
-        return try await Self.response(profile, tenant: profile.tenant, on: request.db)
     }
 
     func delete(_ request: Request) async throws -> HTTPStatus {

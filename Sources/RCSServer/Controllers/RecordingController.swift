@@ -10,6 +10,7 @@ struct RecordingController: RouteCollection {
         let recordings = routes.grouped("recordings")
         recordings.get(use: list)
         recordings.get(":recordingID", use: show)
+        recordings.delete(":recordingID", use: delete)
     }
 
     struct RecordingResponse: Content {
@@ -97,6 +98,38 @@ struct RecordingController: RouteCollection {
             _ = try? await PlaybackService(request: request).open(recording, tenant: recording.tenant.name)
         }
         return try Self.response(recording, tenant: recording.tenant.name)
+    }
+}
+
+extension RecordingController {
+    /// Admins only: removes a recording kept in RCS's own storage (file,
+    /// sidecar, properties, locks and catalog row), audited. A recording on a
+    /// remote destination is deleted there; the next sync drops its row.
+    func delete(_ request: Request) async throws -> HTTPStatus {
+        guard let principal = request.principal, principal.isAdmin else {
+            throw Problem(.forbidden, "forbidden", "Forbidden", detail: "only administrators delete recordings")
+        }
+        guard let id = request.parameters.get("recordingID", as: UUID.self),
+              let recording = try await Recording.query(on: request.db).filter(\.$id == id).with(\.$tenant).first() else {
+            throw Problem.notFound("recording \(request.parameters.get("recordingID")?.prefix(64) ?? "")")
+        }
+        let tenant = recording.tenant
+        guard recording.remoteProfileID == nil else {
+            throw Problem.conflict("remote-recording", "this recording is kept on the profile's remote WebDAV destination: delete it there, then sync the profile")
+        }
+        let path = DAVPath(tenant: tenant.name, segments: recording.path.split(separator: "/").map(String.init))
+        let sidecar = path.parent.map { $0.appending(path.name + ".json") }
+        let store = request.application.davStore
+        try await request.application.threadPool.runIfActive {
+            if (try store.info(path)) != nil { try store.delete(path) }
+            if let sidecar, let info = try store.info(sidecar), !info.isCollection { try store.delete(sidecar) }
+        }
+        request.application.davLocks.removeLocks(within: path.resource)
+        try await DAVPropertyStore.delete(under: path, on: request.db)
+        let indexer = RecordingIndexer(db: request.db, store: store, threadPool: request.application.threadPool, logger: request.logger)
+        try await indexer.remove(under: path, tenant: tenant)
+        await request.audit.record("recording.delete", tenant: tenant.name, target: recording.path, detail: "\(recording.size) bytes, by an admin")
+        return .noContent
     }
 }
 

@@ -1,0 +1,157 @@
+import Fluent
+import RCSCore
+import Vapor
+
+/// `/admin/recordings`: search the catalog, play a recording in the browser
+/// (through a signed playback URL, so the `<audio>` element can seek with
+/// Range), and delete one (audited).
+struct RecordingPages {
+    static let playbackURLLifetime: Int64 = 3600
+
+    func register(_ routes: any RoutesBuilder) {
+        routes.get("recordings", use: list)
+        routes.get("recordings", ":recordingID", use: detail)
+        routes.post("recordings", ":recordingID", "delete", use: delete)
+    }
+
+    struct Row: Encodable {
+        let id: UUID
+        let recordedAt: String
+        let tenant: String
+        let path: String
+        let agent: String
+        let customer: String
+        let duration: String
+        let size: String
+        let protection: String
+    }
+
+    struct ListView: Encodable {
+        let rows: [Row]
+        let tenants: [String]
+        let filter: [String: String]
+        let paging: Paging
+        let errors: FieldErrors
+    }
+
+    static func protection(_ recording: RecordingController.RecordingResponse) -> String {
+        guard recording.encrypted else { return "Not encrypted" }
+        return recording.envelope.map { $0.cipher.uppercased() } ?? "Encrypted (key in metadata)"
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let names = ["tenant", "agent", "customer", "since", "until"]
+        request.dropEmptyQueryItems()
+        var filter: [String: String] = [:]
+        for name in names { filter[name] = request.query[String.self, at: name] ?? "" }
+        let tenants = try await Tenant.query(on: request.db).sort(\.$name).all().map(\.name)
+        do {
+            let page = try await RecordingController().list(request)
+            let rows = page.items.map { recording in
+                Row(id: recording.id, recordedAt: Format.time(recording.recordedAt ?? recording.modifiedAt), tenant: recording.tenant,
+                    path: recording.path, agent: recording.agentId ?? "", customer: recording.customerId ?? "",
+                    duration: Format.duration(recording.duration), size: Format.bytes(recording.size),
+                    protection: Self.protection(recording))
+            }
+            return try await request.renderPage("recordings", title: "Recordings", section: "recordings",
+                                                ListView(rows: rows, tenants: tenants, filter: filter,
+                                                         paging: Paging(request, page: page.page, per: page.per, total: page.total),
+                                                         errors: FieldErrors()))
+        } catch let problem as Problem where problem.status.code < 500 {
+            let field = problem.slug == "not-found" ? Problem(problem.status, problem.slug, problem.title, detail: problem.detail, field: "tenant") : problem
+            return try await request.renderPage("recordings", title: "Recordings", section: "recordings", status: problem.status,
+                                                ListView(rows: [], tenants: tenants, filter: filter,
+                                                         paging: Paging(request, page: 1, per: 50, total: 0),
+                                                         errors: FieldErrors(field, knownFields: Set(names))))
+        }
+    }
+
+    struct Field: Encodable {
+        let label: String
+        let value: String
+    }
+
+    struct Recipient: Encodable {
+        let identifies: String
+        let keyTransport: String
+        /// The certificate in the keystore that opens it, when there is one.
+        let certificateID: String?
+        let certificateName: String?
+    }
+
+    struct DetailView: Encodable {
+        let id: UUID
+        let path: String
+        let fields: [Field]
+        let recipients: [Recipient]
+        let metadata: String
+        let audioURL: String?
+        let contentType: String
+        let playable: Bool
+        let note: String?
+    }
+
+    func detail(_ request: Request) async throws -> Response {
+        let recording = try await RecordingController().show(request)
+        let fields = [
+            Field(label: "Tenant", value: recording.tenant),
+            Field(label: "Storage path", value: recording.path),
+            Field(label: "Recorded at", value: Format.time(recording.recordedAt ?? recording.modifiedAt)),
+            Field(label: "Duration", value: Format.duration(recording.duration)),
+            Field(label: "Size", value: Format.bytes(recording.size)),
+            Field(label: "Agent ID", value: recording.agentId ?? ""),
+            Field(label: "Customer ID", value: recording.customerId ?? ""),
+            Field(label: "Protection", value: Self.protection(recording)),
+            Field(label: "Envelope", value: recording.envelope.map { "\($0.contentType), \($0.encoding), \($0.lengthEncoding) length" } ?? ""),
+            Field(label: "Catalogued at", value: Format.time(recording.indexedAt)),
+        ]
+        var recipients: [Recipient] = []
+        let records = try await CertificateRecord.query(on: request.db).all()
+        for recipient in recording.envelope?.recipients ?? [] {
+            let match = records.first { record in
+                guard let entry = try? request.keystore.entry(record.id ?? "") else { return false }
+                let certificate = entry.certificate
+                if let serial = recipient.serialNumber, let issuer = recipient.issuerDN {
+                    return certificate.serialNumberHex == serial && certificate.issuerDN == issuer
+                }
+                let ski = certificate.subjectKeyIdentifier.map { $0.map { String(format: "%02X", $0) }.joined(separator: ":") }
+                return recipient.subjectKeyIdentifier != nil && ski == recipient.subjectKeyIdentifier
+            }
+            let identifies = recipient.serialNumber.map { "Serial \($0), issued by \(recipient.issuerDN ?? "")" }
+                ?? "Subject key identifier \(recipient.subjectKeyIdentifier ?? "")"
+            recipients.append(Recipient(identifies: identifies, keyTransport: recipient.keyTransport ?? recipient.type,
+                                        certificateID: match?.id, certificateName: match?.subjectName))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let metadata = String(decoding: try encoder.encode(recording.metadata), as: UTF8.self)
+        let playable = recording.encrypted && (recording.layout == "externalEnvelope" || recording.envelope?.encoding == "DER")
+        var audioURL: String?
+        if playable {
+            let expires = Int64(Date().timeIntervalSince1970) + Self.playbackURLLifetime
+            let signature = request.application.playbackSigner.signature(recording: recording.id, expires: expires)
+            audioURL = "/rcs/api/v1/recordings/\(recording.id.uuidString.lowercased())/audio?expires=\(expires)&signature=\(signature)"
+            await request.audit.record("recording.playback-url", tenant: recording.tenant, target: recording.path,
+                                       detail: "admin page; valid \(Self.playbackURLLifetime) s")
+        }
+        let note = playable ? nil : (recording.encrypted
+            ? "This recording is stored as a \(recording.envelope?.encoding ?? "text") envelope; playback in the browser needs DER. Convert it with openssl cms -cmsout -outform DER."
+            : "This file is not encrypted; it is not played from here.")
+        let view = DetailView(id: recording.id, path: recording.path, fields: fields.filter { !$0.value.isEmpty },
+                              recipients: recipients, metadata: metadata, audioURL: audioURL,
+                              contentType: "audio/wav", playable: playable, note: recording.note ?? note)
+        return try await request.renderPage("recording", title: "Recording", section: "recordings", view)
+    }
+
+    func delete(_ request: Request) async throws -> Response {
+        let id = try request.parameters.require("recordingID")
+        do {
+            _ = try await RecordingController().delete(request)
+        } catch let problem as Problem where problem.status.code < 500 {
+            request.flash(problem.detail.prefix(1).uppercased() + problem.detail.dropFirst(), isError: true)
+            return request.seeOther("/admin/recordings/\(id)")
+        }
+        request.flash("Recording deleted from storage and from the catalog.")
+        return request.seeOther("/admin/recordings")
+    }
+}

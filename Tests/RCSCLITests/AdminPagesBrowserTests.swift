@@ -47,7 +47,13 @@ import Testing
 
         func text(_ css: String) throws -> String { try browser.findElement(css: css).text }
 
-        func flash() throws -> String { try browser.waitFor(css: ".flash").text }
+        /// Waits for the next page's message (the current page may still show the last one).
+        func expectFlash(_ text: String) throws {
+            try browser.wait(for: "the message \"\(text)\"") {
+                // The old page's message may go stale while it is read: that is "not yet".
+                (try? browser.findElements(css: ".flash").contains { try $0.text.contains(text) }) ?? false
+            }
+        }
 
         func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
             let out = dir.file("curl-\(UUID().uuidString)")
@@ -85,7 +91,7 @@ import Testing
         try s.open("/admin/trust")
         try browser.findElement(css: "#ca-file").sendKeys(pki.rootCA)
         try browser.findElement(css: "#add-ca-button").click()
-        #expect(try s.flash().contains("added to the trust store"))
+        try s.expectFlash("added to the trust store")
         try s.capture("trust")
 
         // Upload: the seed's fields fill in as soon as the files are chosen, before Save.
@@ -126,7 +132,7 @@ import Testing
         try s.open("/admin/tenants")
         try browser.findElement(css: "#tenant-name").sendKeys("acme")
         try browser.findElement(css: "#create-tenant").click()
-        #expect(try s.flash().contains("Tenant acme created"))
+        try s.expectFlash("Tenant acme created")
         try s.capture("tenants")
         try s.open("/admin/profiles")
         try browser.findElement(css: "#profile-name").sendKeys("Voice recording")
@@ -134,7 +140,7 @@ import Testing
         try browser.wait(for: "the profile's Recording tab") { try browser.currentURL.contains("tab=recording") }
         let profileID = try #require(try browser.currentURL.components(separatedBy: "/admin/profiles/").last?.components(separatedBy: "?").first)
         try browser.findElement(css: "#add-certificate-button").click()
-        #expect(try s.flash().contains("Certificate added"))
+        try s.expectFlash("Certificate added")
         #expect(try browser.findElements(css: "#deployed tbody tr").count == 1)
         try s.capture("profile-recording")
         try s.open("/admin/profiles/\(profileID)?tab=general")
@@ -176,7 +182,9 @@ import Testing
         try s.open("/admin/recordings")
         try browser.findElement(css: "#search-agent").sendKeys("agent-7")
         try browser.findElement(css: "#search").click()
-        try browser.wait(for: "one search result") { try browser.findElements(css: "#recordings tbody tr").count == 1 }
+        try browser.wait(for: "one search result") {
+            try browser.currentURL.contains("agent=agent-7") && browser.findElements(css: "#recordings tbody tr").count == 1
+        }
         try s.capture("recordings")
         try browser.findElement(css: "#recordings tbody tr a").click()
         let player = try browser.waitFor(css: "audio#player")
@@ -204,6 +212,10 @@ import Testing
         let audit = try s.text("#audit")
         #expect(audit.contains("recording.play") && audit.contains("bytes "), "range requests are audited")
         try s.capture("audit")
+        try s.open("/admin/keystore")
+        try s.capture("keystore")
+        try s.open("/admin/accounts")
+        try s.capture("accounts")
         try s.open("/admin")
         try s.capture("dashboard")
         try s.open("/admin/certificates/\(try #require(try browser.findElement(css: "svg.timeline a").attribute("href")).components(separatedBy: "/").last!)/delete")
@@ -218,7 +230,7 @@ import Testing
 
         // Anonymous requests to any page go to the login page.
         for page in ["/admin", "/admin/certificates", "/admin/certificates/upload", "/admin/trust", "/admin/tenants",
-                     "/admin/profiles", "/admin/profiles/\(profileID)", "/admin/credentials", "/admin/recordings", "/admin/audit"] {
+                     "/admin/profiles", "/admin/profiles/\(profileID)", "/admin/credentials", "/admin/recordings", "/admin/audit", "/admin/keystore", "/admin/accounts"] {
             let result = try Shell.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", s.base + page])
             #expect(result.stdoutText.hasPrefix("303 ") && result.stdoutText.contains("/admin/login"), "\(page): \(result.stdoutText)")
         }

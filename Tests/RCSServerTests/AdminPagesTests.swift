@@ -9,7 +9,8 @@ import VaporTesting
 /// `AdminPagesBrowserTests`.)
 @Suite struct AdminPagesTests {
     static let pages = ["/admin", "/admin/certificates", "/admin/certificates/upload", "/admin/trust", "/admin/tenants",
-                        "/admin/profiles", "/admin/credentials", "/admin/recordings", "/admin/audit"]
+                        "/admin/profiles", "/admin/credentials", "/admin/recordings", "/admin/audit",
+                        "/admin/keystore", "/admin/accounts"]
 
     /// A browser's cookie jar, reduced to what the pages set.
     struct Browser {
@@ -200,6 +201,44 @@ import VaporTesting
             #expect(html[passwordError].contains("password does not open the private key"))
             #expect(!html.contains("wrong password"), "the password typed is never echoed")
             #expect(try await client.send(.GET, "api/v1/certificates").body.string == "[]")
+        }
+    }
+
+    @Test func aPasswordChangeSignsOutTheOtherSessionsAndTheOldPasswordStopsWorking() async throws {
+        try await TestServer().run { client in
+            var first = Browser(client: client), second = Browser(client: client)
+            _ = try await first.signIn()
+            _ = try await second.signIn()
+            let token = try await first.csrf("/admin/accounts")
+            let weak = try await first.send(.POST, "/admin/accounts/password",
+                                            form: ["_csrf": token, "current": TestServer.adminPassword, "password": "short", "confirmation": "short"])
+            #expect(weak.status == .badRequest)
+            let changed = try await first.send(.POST, "/admin/accounts/password",
+                                               form: ["_csrf": token, "current": TestServer.adminPassword,
+                                                      "password": "a new admin password", "confirmation": "a new admin password"])
+            #expect(changed.status == .seeOther)
+            #expect(try await first.send(.GET, "/admin/accounts").status == .ok, "this session stays")
+            #expect(try await second.send(.GET, "/admin/accounts").status == .seeOther, "the other session ended")
+            #expect(try await client.send(.GET, "api/v1/tenants").status == .unauthorized, "the old password no longer opens the API")
+            #expect(try await client.send(.GET, "api/v1/tenants", auth: .basic("admin", "a new admin password")).status == .ok)
+        }
+    }
+
+    @Test func adminsAreAddedAndRemovedButNeverThemselves() async throws {
+        try await TestServer().run { client in
+            var browser = Browser(client: client)
+            _ = try await browser.signIn()
+            let token = try await browser.csrf("/admin/accounts")
+            let added = try await browser.send(.POST, "/admin/accounts", form: ["_csrf": token, "username": "bob",
+                                                                                "password": "bob's long password", "confirmation": "bob's long password"])
+            #expect(added.status == .seeOther)
+            #expect(try await client.send(.GET, "api/v1/tenants", auth: .basic("bob", "bob's long password")).status == .ok)
+            let page = try await browser.send(.GET, "/admin/accounts").body.string
+            let ids = page.components(separatedBy: "/admin/accounts/").dropFirst().compactMap { UUID(uuidString: String($0.prefix(36))) }
+            #expect(ids.count == 1, "only the other admin has a Remove button")
+            let removed = try await browser.send(.POST, "/admin/accounts/\(ids[0])/delete", form: ["_csrf": token])
+            #expect(removed.status == .seeOther)
+            #expect(try await client.send(.GET, "api/v1/tenants", auth: .basic("bob", "bob's long password")).status == .unauthorized)
         }
     }
 }

@@ -18,6 +18,8 @@ struct AdminPages {
         CredentialPages().register(signedIn)
         RecordingPages().register(signedIn)
         AuditPages().register(signedIn)
+        AccountPages().register(signedIn)
+        KeystorePage().register(signedIn)
         signedIn.get("**") { _ -> Response in throw Problem.notFound("this page") }
     }
 }

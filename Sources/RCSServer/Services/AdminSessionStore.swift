@@ -65,9 +65,10 @@ final class AdminSessionStore: Sendable {
         _ = sessions.withLockedValue { $0.removeValue(forKey: Self.key(token)) }
     }
 
-    /// Ends every session of one admin (after a password change).
-    func endAll(adminID: UUID) {
-        sessions.withLockedValue { $0 = $0.filter { $0.value.adminID != adminID } }
+    /// Ends every session of one admin but `keeping` (after a password change or a deletion).
+    func endAll(adminID: UUID, keeping token: String? = nil) {
+        let kept = token.map(Self.key)
+        sessions.withLockedValue { $0 = $0.filter { $0.value.adminID != adminID || $0.key == kept } }
     }
 
     func setFlash(_ message: Flash, for token: String) {

@@ -241,4 +241,18 @@ import VaporTesting
             #expect(try await client.send(.GET, "api/v1/tenants", auth: .basic("bob", "bob's long password")).status == .unauthorized)
         }
     }
+
+    /// A recorder's file must never run as this origin's page: it would reach the admin session.
+    @Test func storedFilesAreServedSandboxedAndUnsniffed() async throws {
+        try await TestServer().run { client in
+            try await client.createTenant("acme")
+            let recorder = try await client.createCredential(role: "recorder", tenant: "acme")
+            let page = Data("<html><script>fetch('/admin/accounts')</script></html>".utf8)
+            let put = try await client.send(.PUT, "webdav/acme/evil.html", auth: .basic(recorder.username, recorder.secret), body: page)
+            #expect(put.status == .created)
+            let get = try await client.send(.GET, "webdav/acme/evil.html")
+            #expect(get.headers.first(name: "Content-Security-Policy")?.hasPrefix("sandbox") == true)
+            #expect(get.headers.first(name: "X-Content-Type-Options") == "nosniff")
+        }
+    }
 }

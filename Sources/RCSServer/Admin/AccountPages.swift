@@ -90,6 +90,10 @@ struct AccountPages {
             throw Problem(.unauthorized, "unauthorized", "Unauthorized", detail: "sign in again")
         }
         do {
+            guard !request.application.adminCache.isThrottled(account.username) else {
+                throw Problem(.tooManyRequests, "too-many-attempts", "Too many attempts",
+                              detail: "too many wrong passwords for this account; wait five minutes", field: "current")
+            }
             guard try await request.password.async.verify(form.current ?? "", created: account.passwordHash) else {
                 request.application.adminCache.fail(account.username)
                 await request.audit.record("admin.password", outcome: "failure", target: account.username, detail: "wrong current password")
@@ -99,10 +103,15 @@ struct AccountPages {
             account.passwordHash = try await request.password.async.hash(form.password ?? "")
             try await account.save(on: request.db)
             request.application.adminCache.forget(username: account.username)
-            request.application.adminSessions.endAll(adminID: context.session.adminID, keeping: context.token)
+            // Every session ends, this one too: a stolen cookie must not survive the change.
+            let sessions = request.application.adminSessions
+            sessions.endAll(adminID: context.session.adminID)
+            let token = try sessions.create(adminID: context.session.adminID, username: account.username)
+            sessions.setFlash(.init(text: "Your password is changed. Every other session was signed out.", isError: false), for: token)
             await request.audit.record("admin.password", target: account.username)
-            request.flash("Your password is changed. Your other sessions were signed out.")
-            return request.seeOther("/admin/accounts")
+            let response = request.seeOther("/admin/accounts")
+            response.cookies[AdminSessionGuard.cookieName] = AdminSessionGuard.cookie(token, secure: request.application.publicTLS != nil)
+            return response
         } catch let problem as Problem where problem.status.code < 500 {
             return try await render(request, newUsername: "", errors: FieldErrors(problem, knownFields: ["current", "new"]),
                                     status: problem.status)

@@ -4,6 +4,14 @@ import Vapor
 extension Application {
     private struct AdminSessionsKey: StorageKey { typealias Value = AdminSessionStore }
     private struct AdminAssetsKey: StorageKey { typealias Value = AdminAssets }
+    private struct DummyHashKey: StorageKey { typealias Value = String }
+
+    /// A bcrypt, at the configured cost, of a random string nobody knows: the
+    /// login checks it for unknown usernames so timing does not tell names apart.
+    var adminDummyHash: String {
+        get { storage[DummyHashKey.self]! }
+        set { storage[DummyHashKey.self] = newValue }
+    }
 
     var adminSessions: AdminSessionStore {
         get { storage[AdminSessionsKey.self]! }
@@ -22,5 +30,6 @@ extension Application {
         self.directory.viewsDirectory = "\(directory)/Templates/"
         adminAssets = try AdminAssets(directory: "\(directory)/Public")
         adminSessions = AdminSessionStore()
+        adminDummyHash = try password.hash(try AdminSessionStore.randomToken())
     }
 }

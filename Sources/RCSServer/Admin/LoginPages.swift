@@ -62,23 +62,30 @@ struct LoginPages {
         let form = try request.content.decode(LoginForm.self)
         guard let expected = request.cookies[Self.loginCookie]?.string, let given = form._csrf,
               BasicAuthenticator.constantTimeEqual(expected, given), CSRFGuard.isSameOrigin(request) else {
-            await request.audit.record("csrf.refused", outcome: "failure", target: "/admin/login", detail: "login form")
+            let address = "addr:" + (request.clientAddress ?? "unknown")
+            // Counted like a failed sign-in, so a flood of bad forms is throttled, and audited only until then.
+            if !request.application.adminCache.isThrottled(address) {
+                request.application.adminCache.fail(address)
+                await request.audit.record("csrf.refused", outcome: "failure", target: "/admin/login", detail: "login form")
+            }
             return try await render(request, username: "", error: "The sign-in form had expired. Please try again.", status: .forbidden)
         }
         let username = String((form.username ?? "").trimmingCharacters(in: .whitespaces).prefix(128))
         let password = form.password ?? ""
         let cache = request.application.adminCache
         let address = "addr:" + (request.clientAddress ?? "unknown")
-        if cache.isThrottled(username) || cache.isThrottled(address) {
-            await request.audit.record("login.failure", outcome: "failure", target: username, detail: "throttled")
+        // Per account from this address, and per address: a stranger elsewhere cannot lock an admin out.
+        let accountHere = "login:\(username)|\(address)"
+        if cache.isThrottled(accountHere) || cache.isThrottled(address) {
             return try await render(request, username: username,
                                     error: "Too many failed sign-ins for this account or from this address. Wait five minutes, then try again.",
                                     status: .tooManyRequests)
         }
-        guard !username.isEmpty, !password.isEmpty,
-              let admin = try await AdminAccount.query(on: request.db).filter(\.$username == username).first(),
-              try await request.password.async.verify(password, created: admin.passwordHash) else {
-            cache.fail(username)
+        let admin = username.isEmpty ? nil : try await AdminAccount.query(on: request.db).filter(\.$username == username).first()
+        // A bcrypt for unknown names too, so the answer's timing does not tell which names exist.
+        let verified = try await request.password.async.verify(password, created: admin?.passwordHash ?? request.application.adminDummyHash)
+        guard let admin, verified, !password.isEmpty else {
+            cache.fail(accountHere)
             cache.fail(address)
             await request.audit.record("login.failure", outcome: "failure", target: username, detail: "admin pages")
             return try await render(request, username: username, error: "The username or password is wrong.", status: .unauthorized)

@@ -3,14 +3,14 @@ import RCSCore
 import Vapor
 
 /// `/admin/recordings`: search the catalog, play a recording in the browser
-/// (through a signed playback URL, so the `<audio>` element can seek with
-/// Range), and delete one (audited).
+/// (the `<audio>` element seeks with Range on a session-checked route, so
+/// every play is audited as the admin and nothing outlives the session),
+/// and delete one (audited).
 struct RecordingPages {
-    static let playbackURLLifetime: Int64 = 3600
-
     func register(_ routes: any RoutesBuilder) {
         routes.get("recordings", use: list)
         routes.get("recordings", ":recordingID", use: detail)
+        routes.get("recordings", ":recordingID", "audio", use: audio)
         routes.post("recordings", ":recordingID", "delete", use: delete)
     }
 
@@ -126,14 +126,7 @@ struct RecordingPages {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let metadata = String(decoding: try encoder.encode(recording.metadata), as: UTF8.self)
         let playable = recording.encrypted && (recording.layout == "externalEnvelope" || recording.envelope?.encoding == "DER")
-        var audioURL: String?
-        if playable {
-            let expires = Int64(Date().timeIntervalSince1970) + Self.playbackURLLifetime
-            let signature = request.application.playbackSigner.signature(recording: recording.id, expires: expires)
-            audioURL = "/rcs/api/v1/recordings/\(recording.id.uuidString.lowercased())/audio?expires=\(expires)&signature=\(signature)"
-            await request.audit.record("recording.playback-url", tenant: recording.tenant, target: recording.path,
-                                       detail: "admin page; valid \(Self.playbackURLLifetime) s")
-        }
+        let audioURL = playable ? "/admin/recordings/\(recording.id.uuidString.lowercased())/audio" : nil
         let note = playable ? nil : (recording.encrypted
             ? "This recording is stored as a \(recording.envelope?.encoding ?? "text") envelope; playback in the browser needs DER. Convert it with openssl cms -cmsout -outform DER."
             : "This file is not encrypted; it is not played from here.")
@@ -141,6 +134,11 @@ struct RecordingPages {
                               recipients: recipients, metadata: metadata, audioURL: audioURL,
                               contentType: "audio/wav", playable: playable, note: recording.note ?? note)
         return try await request.renderPage("recording", title: "Recording", section: "recordings", view)
+    }
+
+    /// The API's audio route, reached with the session: same streaming, ranges and audit.
+    func audio(_ request: Request) async throws -> Response {
+        try await AudioController().audio(request)
     }
 
     func delete(_ request: Request) async throws -> Response {

@@ -79,7 +79,10 @@ struct CertificateController: RouteCollection {
     static func store(_ form: UploadForm, _ request: Request) async throws -> CertificateResponse {
         let validated: CertificateManager.Validated
         do {
-            validated = try request.certificateManager.validate(try form.upload())
+            let upload = try form.upload()
+            let manager = request.certificateManager
+            // Opening the key runs its KDF: off the event loop.
+            validated = try await request.application.threadPool.runIfActive { try manager.validate(upload) }
         } catch let problem as Problem {
             await request.audit.record("certificate.upload", outcome: "failure", detail: "\(problem.slug): \(problem.detail)")
             throw problem
@@ -144,7 +147,9 @@ struct CertificateController: RouteCollection {
         var keyMatches: Bool?
         if let keyBytes = upload.key, !keyBytes.isEmpty {
             do {
-                let key = try PrivateKey.load(keyBytes, password: upload.password.flatMap { $0.isEmpty ? nil : $0 })
+                // Opening an encrypted key runs its KDF (iterations chosen by the file): off the event loop.
+                let password = upload.password.flatMap { $0.isEmpty ? nil : $0 }
+                let key = try await request.application.threadPool.runIfActive { try PrivateKey.load(keyBytes, password: password) }
                 keyDetails = key.details
                 keyMatches = key.matches(leaf)
                 if keyMatches == false {

@@ -4,7 +4,7 @@ import Vapor
 /// Validates what admins upload and what recorders are given (SPEC section 3):
 /// key matches certificate, RSA >= 2048, a chain to a trusted root, and the
 /// validity dates. The domain work is RCSCore's; this decides and explains.
-struct CertificateManager {
+struct CertificateManager: Sendable {
     let keystore: Keystore
 
     enum Status: String, Codable, Sendable {
@@ -12,7 +12,7 @@ struct CertificateManager {
     }
 
     /// What an upload form carried.
-    struct Upload {
+    struct Upload: Sendable {
         var certificate: [UInt8]
         var key: [UInt8]?
         var password: String?
@@ -20,7 +20,7 @@ struct CertificateManager {
     }
 
     /// An upload that passed every check.
-    struct Validated {
+    struct Validated: Sendable {
         let certificate: Certificate
         let key: PrivateKey?
         /// The verified chain above the certificate, up to and including the root.

@@ -18,7 +18,19 @@ struct WebDAVController {
         }
     }
 
+    /// Stored files are the recorders' bytes: a browser must never run them
+    /// as this origin's pages (a recorder's `.xml` or `.html` with a script
+    /// would otherwise reach the admin pages' session). Sandboxed, not sniffed.
+    static let contentSecurityPolicy = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+
     func handle(_ request: Request) async throws -> Response {
+        let response = try await serve(request)
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.contentSecurityPolicy)
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        return response
+    }
+
+    private func serve(_ request: Request) async throws -> Response {
         guard let principal = request.principal else {
             throw Problem(.unauthorized, "unauthorized", "Unauthorized", detail: "sign in with a recorder credential or an admin account (HTTP Basic)")
         }

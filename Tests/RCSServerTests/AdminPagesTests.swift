@@ -255,4 +255,18 @@ import VaporTesting
             #expect(get.headers.first(name: "X-Content-Type-Options") == "nosniff")
         }
     }
+
+    /// `(page - 1) * per` with a huge page used to overflow and stop the server.
+    @Test func hugePageNumbersAreBounded() async throws {
+        try await TestServer().run { client in
+            let huge = "9223372036854775807"
+            let audit = try await client.send(.GET, "api/v1/audit?page=\(huge)&per=\(huge)")
+            #expect(audit.status == .ok)
+            #expect(try client.object(audit)["page"] as? Int == 1_000_000)
+            #expect(try await client.send(.GET, "rcs/api/v1/recordings?page=\(huge)").status == .ok)
+            var browser = Browser(client: client)
+            _ = try await browser.signIn()
+            #expect(try await browser.send(.GET, "/admin/audit?page=\(huge)").status == .ok)
+        }
+    }
 }

@@ -100,6 +100,11 @@ public final class Certificate: @unchecked Sendable {
         return hexString(digest.prefix(Int(length)))
     }
 
+    /// The subject key identifier as `rcs inspect` and the catalog write it: uppercase hex with colons.
+    public var subjectKeyIdentifierHex: String? {
+        subjectKeyIdentifier.map { hexString($0, separator: ":").uppercased() }
+    }
+
     /// The subject key identifier extension, when present.
     public var subjectKeyIdentifier: [UInt8]? {
         guard let ski = X509_get0_subject_key_id(pointer) else { return nil }

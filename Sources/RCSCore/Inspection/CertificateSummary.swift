@@ -24,7 +24,7 @@ public struct CertificateSummary: Codable, Sendable, Equatable {
         keyType = certificate.publicKeyType
         keyBits = certificate.publicKeyBits
         sha256Fingerprint = certificate.sha256Fingerprint
-        subjectKeyIdentifier = certificate.subjectKeyIdentifier.map { hexString($0, separator: ":").uppercased() }
+        subjectKeyIdentifier = certificate.subjectKeyIdentifierHex
         isCA = certificate.isCA
     }
 }
@@ -47,6 +47,14 @@ public struct EnvelopeSummary: Codable, Sendable, Equatable {
         public let issuerDN: String?
         public let serialNumber: String?
         public let subjectKeyIdentifier: String?
+
+        /// Whether `certificate` is the one this recipient names (issuer and serial, or key identifier).
+        public func names(_ certificate: Certificate) -> Bool {
+            if let serialNumber, let issuerDN {
+                return certificate.serialNumberHex == serialNumber && certificate.issuerDN == issuerDN
+            }
+            return subjectKeyIdentifier != nil && certificate.subjectKeyIdentifierHex == subjectKeyIdentifier
+        }
     }
 
     public let encoding: String

@@ -106,21 +106,13 @@ struct RecordingPages {
             Field(label: "Catalogued at", value: Format.time(recording.indexedAt)),
         ]
         var recipients: [Recipient] = []
-        let records = try await CertificateRecord.query(on: request.db).all()
+        let stored = try request.keystore.entries()
         for recipient in recording.envelope?.recipients ?? [] {
-            let match = records.first { record in
-                guard let entry = try? request.keystore.entry(record.id ?? "") else { return false }
-                let certificate = entry.certificate
-                if let serial = recipient.serialNumber, let issuer = recipient.issuerDN {
-                    return certificate.serialNumberHex == serial && certificate.issuerDN == issuer
-                }
-                let ski = certificate.subjectKeyIdentifier.map { $0.map { String(format: "%02X", $0) }.joined(separator: ":") }
-                return recipient.subjectKeyIdentifier != nil && ski == recipient.subjectKeyIdentifier
-            }
+            let match = stored.first { recipient.names($0.certificate) }?.certificate
             let identifies = recipient.serialNumber.map { "Serial \($0), issued by \(recipient.issuerDN ?? "")" }
                 ?? "Subject key identifier \(recipient.subjectKeyIdentifier ?? "")"
             recipients.append(Recipient(identifies: identifies, keyTransport: recipient.keyTransport ?? recipient.type,
-                                        certificateID: match?.id, certificateName: match?.subjectName))
+                                        certificateID: match?.sha256Fingerprint, certificateName: match?.subjectName))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -28,8 +28,7 @@ struct AuditController: RouteCollection {
     }
 
     func list(_ request: Request) async throws -> Page {
-        let page = max(1, request.query[Int.self, at: "page"] ?? 1)
-        let per = min(500, max(1, request.query[Int.self, at: "per"] ?? 50))
+        let window = PageWindow(request)
         var query = AuditEvent.query(on: request.db)
         if let actor = request.query[String.self, at: "actor"] { query = query.filter(\.$actor == actor) }
         if let action = request.query[String.self, at: "action"] {
@@ -41,12 +40,12 @@ struct AuditController: RouteCollection {
         if let since = try Self.date(request, "since") { query = query.filter(\.$at >= since) }
         if let until = try Self.date(request, "until") { query = query.filter(\.$at <= until) }
         let total = try await query.count()
-        let events = try await query.sort(\.$at, .descending).range(((page - 1) * per)..<(page * per)).all()
+        let events = try await query.sort(\.$at, .descending).range(window.rows).all()
         return Page(items: try events.map { event in
             Item(id: try event.requireID(), at: event.at, actor: event.actor, action: event.action, tenant: event.tenant,
                  target: event.target, outcome: event.outcome, remoteAddress: event.remoteAddress,
                  requestID: event.requestID, detail: event.detail)
-        }, page: page, per: per, total: total)
+        }, page: window.page, per: window.per, total: total)
     }
 
     static func date(_ request: Request, _ name: String) throws -> Date? {

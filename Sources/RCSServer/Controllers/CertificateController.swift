@@ -243,8 +243,7 @@ struct CertificateController: RouteCollection {
 
     /// How many catalogued recordings name this certificate as a recipient.
     static func recordingsOpened(by certificate: Certificate, on db: Database) async throws -> Int {
-        // Stored as `rcs inspect` shows it: uppercase hex with colons.
-        let ski = certificate.subjectKeyIdentifier.map { $0.map { String(format: "%02X", $0) }.joined(separator: ":") }
+        let ski = certificate.subjectKeyIdentifierHex
         return try await RecordingRecipient.query(on: db).group(.or) { group in
             group.group(.and) { byIssuer in
                 byIssuer.filter(\.$issuerDN == certificate.issuerDN).filter(\.$serialNumber == certificate.serialNumberHex)

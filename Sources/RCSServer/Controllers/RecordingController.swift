@@ -73,8 +73,7 @@ struct RecordingController: RouteCollection {
 
     func list(_ request: Request) async throws -> Page {
         let scope = try await Self.tenantScope(request)
-        let page = max(1, request.query[Int.self, at: "page"] ?? 1)
-        let per = min(500, max(1, request.query[Int.self, at: "per"] ?? 50))
+        let window = PageWindow(request)
         var query = Recording.query(on: request.db).with(\.$tenant)
         if let scope { query = query.filter(\.$tenant.$id == scope) }
         if let agent = request.query[String.self, at: "agent"] { query = query.filter(\.$agentID == agent) }
@@ -82,8 +81,8 @@ struct RecordingController: RouteCollection {
         if let since = try AuditController.date(request, "since") { query = query.filter(\.$recordedAt >= since) }
         if let until = try AuditController.date(request, "until") { query = query.filter(\.$recordedAt <= until) }
         let total = try await query.count()
-        let rows = try await query.sort(\.$recordedAt, .descending).range(((page - 1) * per)..<(page * per)).all()
-        return Page(items: try rows.map { try Self.response($0, tenant: $0.tenant.name) }, page: page, per: per, total: total)
+        let rows = try await query.sort(\.$recordedAt, .descending).range(window.rows).all()
+        return Page(items: try rows.map { try Self.response($0, tenant: $0.tenant.name) }, page: window.page, per: window.per, total: total)
     }
 
     func show(_ request: Request) async throws -> RecordingResponse {

@@ -37,3 +37,33 @@ publish_results() {
     echo
     log "written to ${RESULTS#"$ROOT"/}"
 }
+
+# launch_nginx DIR: starts nginx with DIR/nginx.conf (prefix DIR) in the
+# background, sets NGINX_PID, and waits until 127.0.0.1:$NGINX_PORT answers.
+# Needs NGINX (the binary) and NGINX_PORT.
+launch_nginx() {
+    local dir=$1
+    "$NGINX" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" ||
+        die "nginx -t rejected $dir/nginx.conf (see $dir/error.log)"
+    "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" > "$dir/stdout.log" 2>&1 < /dev/null &
+    NGINX_PID=$!
+    local i
+    for ((i = 0; i < 40; i++)); do
+        kill -0 "$NGINX_PID" 2> /dev/null || {
+            cat "$dir/error.log" >&2 || true
+            NGINX_PID=""
+            die "nginx exited during start-up (log above)"
+        }
+        curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && return
+        sleep 0.25
+    done
+    die "nginx did not answer within 10 s (log: $dir/error.log)"
+}
+
+# Stops the nginx that launch_nginx started (NGINX_PID), if any.
+stop_nginx() {
+    [[ -n $NGINX_PID ]] || return 0
+    kill -TERM "$NGINX_PID" 2> /dev/null || true
+    wait "$NGINX_PID" 2> /dev/null || true
+    NGINX_PID=""
+}

@@ -84,7 +84,6 @@ NGINX_PID="" NGINX_PORT=""
 SAMPLER_PID=""
 declare -A REC_ID=()   # MiB -> recording id in rcs's catalog
 
-
 # ---------------------------------------------------------------- set-up
 
 check_args() {
@@ -275,28 +274,7 @@ http {
 }
 EOF
     log "starting nginx on 127.0.0.1:$NGINX_PORT (worker_processes 1, sendfile off)"
-    "$NGINX" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" ||
-        die "nginx -t rejected $dir/nginx.conf (see $dir/error.log)"
-    "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" > "$dir/stdout.log" 2>&1 < /dev/null &
-    NGINX_PID=$!
-    local i
-    for ((i = 0; i < 40; i++)); do
-        kill -0 "$NGINX_PID" 2> /dev/null || {
-            cat "$dir/error.log" >&2 || true
-            NGINX_PID=""
-            die "nginx exited during start-up (log above)"
-        }
-        curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && return
-        sleep 0.25
-    done
-    die "nginx did not answer within 10 s (log: $dir/error.log)"
-}
-
-stop_nginx() {
-    [[ -n $NGINX_PID ]] || return 0
-    kill -TERM "$NGINX_PID" 2> /dev/null || true
-    wait "$NGINX_PID" 2> /dev/null || true
-    NGINX_PID=""
+    launch_nginx "$dir"
 }
 
 stop_sampler() {

@@ -52,7 +52,6 @@ USER_PASS="admin:bench"
 RCS_PID="" RCS_PORT="" RCS_DIR=""
 NGINX_PID="" NGINX_PORT=""
 
-
 # ---------------------------------------------------------------- set-up
 
 check_args() {
@@ -204,28 +203,7 @@ http {
 }
 EOF
     log "starting nginx on 127.0.0.1:$NGINX_PORT (worker_processes 1)"
-    "$NGINX" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" ||
-        die "nginx -t rejected $dir/nginx.conf (see $dir/error.log)"
-    "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" > "$dir/stdout.log" 2>&1 < /dev/null &
-    NGINX_PID=$!
-    local i
-    for ((i = 0; i < 40; i++)); do
-        kill -0 "$NGINX_PID" 2> /dev/null || {
-            cat "$dir/error.log" >&2 || true
-            NGINX_PID=""
-            die "nginx exited during start-up (log above)"
-        }
-        curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && return
-        sleep 0.25
-    done
-    die "nginx did not answer within 10 s (log: $dir/error.log)"
-}
-
-stop_nginx() {
-    [[ -n $NGINX_PID ]] || return 0
-    kill -TERM "$NGINX_PID" 2> /dev/null || true
-    wait "$NGINX_PID" 2> /dev/null || true
-    NGINX_PID=""
+    launch_nginx "$dir"
 }
 
 url_for() {   # url_for TOOL NAME
@@ -283,7 +261,6 @@ get_once() {
     SECS=$secs
 }
 
-
 # bench_tool TOOL MIB FILE: RUNS PUTs (new names), one GET to a file compared
 # with FILE, RUNS GETs to /dev/null. Sets PUT_BEST, PUT_SPREAD, GET_BEST,
 # EXPECT_WAITS and CONTINUES (PUTs answered with 100 Continue).
@@ -334,7 +311,6 @@ dd_best() {
     rm -f "$out"
     DD_BEST=$best
 }
-
 
 # ---------------------------------------------------------------- report
 

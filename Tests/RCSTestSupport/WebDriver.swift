@@ -232,26 +232,14 @@ public final class WebDriver: @unchecked Sendable {
     /// URLSession: swift-corelibs-foundation before PR #5527 rejects chromedriver's headers,
     /// which have no space after the colon ("Content-Length:249"): "Failed writing header".
     private func exchange(_ request: Data, timeout: Int) throws -> (status: Int, body: Data) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket() failed") }
-        defer { close(fd) }
-        var limit = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        let connection: LoopbackSocket
+        do {
+            connection = try LoopbackSocket(port: port, timeout: timeout)
+        } catch {
+            throw TestFailure("cannot connect to chromedriver on port \(port)")
         }
-        guard connected == 0 else { throw TestFailure("cannot connect to chromedriver on port \(port)") }
-        var sent = 0
-        while sent < request.count {
-            let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 || errno == EINTR else { throw TestFailure("cannot send to chromedriver") }
-            sent += max(n, 0)
-        }
-        var answer = Data(), buffer = [UInt8](repeating: 0, count: 1 << 16), closed = false
+        guard connection.send(request) == request.count else { throw TestFailure("cannot send to chromedriver") }
+        var answer = Data(), closed = false
         while true {
             // The answer is complete when the Content-Length bytes after the head have come (or at EOF).
             if let headEnd = answer.range(of: Data("\r\n\r\n".utf8))?.upperBound {
@@ -264,11 +252,9 @@ public final class WebDriver: @unchecked Sendable {
             } else if closed {
                 throw TestFailure("chromedriver closed the connection without an answer")
             }
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw TestFailure("no answer from chromedriver within \(timeout) s") }
-            answer.append(contentsOf: buffer[0..<n])
-            closed = n == 0
+            guard let chunk = connection.receive() else { throw TestFailure("no answer from chromedriver within \(timeout) s") }
+            answer.append(contentsOf: chunk)
+            closed = chunk.isEmpty
         }
     }
 
